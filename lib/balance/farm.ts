@@ -104,6 +104,18 @@ export class Farm {
     return this.#activeUsable > 0 || this.#backupUsable > 0
   }
 
+  /**
+   * True when `server` belongs to the group that takes balanced traffic now
+   * (§2.0 step 5): a usable active server; or, while no active server is
+   * usable, a usable backup that is the first one or any one with `allbackups`.
+   * Only such a server takes requests from the backend queue (§3.5).
+   */
+  inCurrentGroup(server: ServerView): boolean {
+    if (!server.usable) return false
+    if (!server.backup) return true
+    return this.#activeUsable === 0 && (this.#allbackups || server === this.#firstBackup)
+  }
+
   /** Effective maxconn of `server` now (0 = unlimited). */
   limitOf(server: ServerView): number {
     return this.#limitOf(server)

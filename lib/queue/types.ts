@@ -40,9 +40,20 @@ export interface AcquireRequest extends PickRequest {
   readonly priorityOffset?: number | undefined
 }
 
-/** The synchronous admission decision (never an exception). */
+/**
+ * The synchronous admission decision of `Backend.tryAcquire` (never an exception).
+ *
+ * - `ok`: a slot is held; the caller must release the lease.
+ * - `queued`: the request would have to wait — on `server`'s own queue, or on
+ *   the backend queue when `server` is undefined. Nothing was reserved or
+ *   enqueued (so nothing leaks if the caller gives up); call `acquire()` to wait.
+ * - `full`: `server`'s queue reached `maxqueue` (HAProxy answers 503, `SQ`).
+ * - `nosrv`: no server can take the request (503, `<NOSRV>`).
+ * - `closed`: the backend was closed.
+ */
 export type Admission =
   | { readonly status: 'ok'; readonly lease: Lease }
   | { readonly status: 'queued'; readonly server: ServerView | undefined }
   | { readonly status: 'full'; readonly server: ServerView }
   | { readonly status: 'nosrv' }
+  | { readonly status: 'closed' }

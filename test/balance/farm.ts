@@ -83,6 +83,21 @@ t.test('backups: only when no active is usable, and then only the first usable o
   t.end()
 })
 
+t.test('inCurrentGroup: usable actives; backups only while no active is usable (first one, or all with allbackups)', (t) => {
+  const farm = farmOf([1, 1], { backups: [1, 1] })
+  const group = () => farm.servers.filter((s) => farm.inCurrentGroup(s)).map((s) => s.name).join(' ')
+  t.equal(group(), 's1 s2')
+  farm.setAdmin(server(farm, 's2'), 'drain')
+  t.equal(group(), 's1')
+  farm.setOperational(server(farm, 's1'), 'down')
+  t.equal(group(), 'b1')
+  const all = farmOf([1], { backups: [1, 1], allbackups: true })
+  t.equal(all.servers.filter((s) => all.inCurrentGroup(s)).length, 1)
+  all.setOperational(server(all, 's1'), 'down')
+  t.same(all.servers.filter((s) => all.inCurrentGroup(s)).map((s) => s.name), ['b1', 'b2'])
+  t.end()
+})
+
 t.test('allbackups balances over every usable backup with weights', (t) => {
   const farm = farmOf([1], { backups: [1, 2], allbackups: true })
   farm.setOperational(server(farm, 's1'), 'down')
