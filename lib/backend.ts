@@ -594,6 +594,19 @@ export class Backend extends EventEmitter<BackendEvents> {
     return new SwitchyardError(code, undefined, details)
   }
 
+  /**
+   * A queue-timeout error without a stack trace: raised from a timer callback, its stack
+   * would show only timer internals, and capturing it dominates the cost of a burst of
+   * timeouts (several µs each).
+   */
+  #timeoutError(server: ServerView | undefined, queuedFor: number): SwitchyardError {
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
+    const error = this.#error('SWY_ERR_QUEUE_TIMEOUT', server, queuedFor)
+    Error.stackTraceLimit = limit
+    return error
+  }
+
   // --- waiting ---------------------------------------------------------------------------
 
   /** Turns a QUEUED decision into a waiter on `server`'s queue (or the backend queue). */
@@ -692,7 +705,7 @@ export class Backend extends EventEmitter<BackendEvents> {
       this.#unqueue(waiter)
       this.#timeouts++
       if (server !== undefined) this.#line(server).timeouts++
-      this.#settle(waiter, 'timed-out', this.#error('SWY_ERR_QUEUE_TIMEOUT', server, queuedFor))
+      this.#settle(waiter, 'timed-out', this.#timeoutError(server, queuedFor))
       this.emit('queue:timeout', server, queuedFor)
     }
     this.#arm()

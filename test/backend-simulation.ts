@@ -13,6 +13,14 @@ import { seededRandom } from './fixtures/seeded-random.js'
  * no server exceeds its effective limit and the backend its maxconn; and at
  * the end, that every request ended exactly once and the counters agree.
  */
+/** The assertions this file uses (any tap test satisfies it). */
+interface Asserts {
+  equal(found: unknown, wanted: unknown, ...message: [] | [string]): unknown
+  same(found: unknown, wanted: unknown, ...message: [] | [string]): unknown
+  ok(value: unknown, ...message: [] | [string]): unknown
+  fail(message: string): unknown
+}
+
 interface Outcomes {
   served: number
   timeout: number
@@ -22,11 +30,11 @@ interface Outcomes {
 }
 
 async function simulate(
-  t: Tap.Test,
+  t: Asserts,
   label: string,
   requests: number,
   seed: number,
-  options: Partial<BackendOptions> & { servers: Partial<ServerSpec>[] },
+  options: Omit<Partial<BackendOptions>, 'servers'> & { servers: Partial<ServerSpec>[] },
 ): Promise<void> {
   const random = seededRandom(seed)
   const { backend, clock } = makeBackend(options)
@@ -165,7 +173,7 @@ async function simulate(
   return void closeCheck(t, backend)
 }
 
-function closeCheck(t: Tap.Test, backend: Backend): void {
+function closeCheck(t: Asserts, backend: Backend): void {
   backend.close()
   t.equal(backend.closed, true)
 }

@@ -1,7 +1,6 @@
 import t from 'tap'
 import { Backend } from '../lib/backend.js'
 import { isSwitchyardError } from '../lib/errors.js'
-import type { Lease } from '../lib/queue/types.js'
 import { codeOf, flush, makeBackend, track } from './fixtures/backend.js'
 import { FakeClock } from './fixtures/fake-clock.js'
 
@@ -94,6 +93,7 @@ t.test('dynamic limit table through the backend: (minconn, maxconn, fullconn, be
 })
 
 t.test('§3.7 verified: maxconn 1, timeout queue 1 s, three 2.5 s requests → 200, 503, 503 at 1 s', async (t) => {
+  const stackTraceLimit = Error.stackTraceLimit
   const { backend, clock } = makeBackend({ timeoutQueue: 1000, timeoutConnect: 5000, servers: [{ maxconn: 1 }] })
   const timeouts: [string | undefined, number, number][] = []
   backend.on('queue:timeout', (server, queuedFor) => {
@@ -112,6 +112,8 @@ t.test('§3.7 verified: maxconn 1, timeout queue 1 s, three 2.5 s requests → 2
   t.equal(codeOf(b), 'SWY_ERR_QUEUE_TIMEOUT')
   t.ok(isSwitchyardError(b.error) && b.error.statusCode === 503)
   t.same((b.error as { details: unknown }).details, { backend: 'be', queuedFor: 1000 })
+  t.equal((b.error as Error).stack, `SwitchyardError: ${(b.error as Error).message}`, 'no stack frames: raised from a timer')
+  t.equal(Error.stackTraceLimit, stackTraceLimit, 'the global limit is restored')
   t.same(timeouts, [[undefined, 1000, 1], [undefined, 1000, 0]])
   t.equal(backend.counters().timeouts, 2)
   clock.advance(1500)
@@ -392,7 +394,7 @@ t.test('a lease releases once; the second call is a no-op', async (t) => {
   t.same(released, [['s1', 'bad-response', 502]])
   next.lease!.release()
   t.same(released[1], ['s1', 'ok', undefined])
-  t.equal((lease as { released: boolean }).released, true)
+  t.equal((lease as unknown as { released: boolean }).released, true)
 })
 
 t.test('close rejects every waiter with SWY_ERR_CLOSED; leases may still be released; closing twice is harmless', async (t) => {
