@@ -217,14 +217,22 @@ function uriHasher(fn: HashFn, aval: boolean, len: number, depth: number | undef
     const start = pathOnly ? pathStart(uri) : 0
     let end = uri.length
     if (len > 0 && end - start > len) end = start + len
-    let slashes = 0
-    let i = start
-    for (; i < end; i++) {
-      const c = uri.charCodeAt(i)
-      if (c === 47 /* / */) {
-        if (++slashes === stopAt) break
-      } else if (c === 63 /* ? */ && !whole) {
-        break
+    let i = end
+    if (stopAt === 0) {
+      // No depth: only the query can end the key, and indexOf is faster than a loop.
+      if (!whole) {
+        const q = uri.indexOf('?', start)
+        if (q >= 0 && q < end) i = q
+      }
+    } else {
+      let slashes = 0
+      for (i = start; i < end; i++) {
+        const c = uri.charCodeAt(i)
+        if (c === 47 /* / */) {
+          if (++slashes === stopAt) break
+        } else if (c === 63 /* ? */ && !whole) {
+          break
+        }
       }
     }
     const h = fn(uri, start, i)

@@ -5,7 +5,8 @@
  * Every server on the ring owns `eweight` points; point `i` of a server with
  * numeric id `id` sits at `full_hash(id × 4096 + i)` (unsigned 32-bit). The
  * points live in three parallel typed arrays sorted by (position, server
- * index), so a lookup is a binary search. Equal positions (only
+ * index); a bucket table over the top bits of the position narrows a lookup
+ * to about one point before a binary search. Equal positions (only
  * possible for ids that agree modulo 2^20) are ordered by server index, where
  * HAProxy orders them by insertion time.
  *
@@ -119,8 +120,8 @@ function slotsOf(ew: number, cum: number, tw: number, q: number, r: number): num
  * nearest-point lookup, clockwise walk for the server to avoid and for
  * bounded load, and the ring walk used when a request has no key.
  *
- * Servers are identified by their dense `index`, which must follow declaration
- * order (it does: the farm assigns indexes as servers are declared).
+ * Servers are identified by their dense `index`. Bounded load takes index
+ * order as declaration order (`cum(s)` sums the servers with a lower index).
  *
  * HAProxy: `hash-type consistent`, `hash-balance-factor` (lb_chash.c).
  */
@@ -131,6 +132,13 @@ export class HashRing {
   // The ring: `#n` points sorted by (position, server index).
   #ring: Points = allocPoints(0)
   #n = 0
+  /**
+   * Bucket index over the ring: `#bucket[b]` is the first point whose position
+   * is at least `b << #shift`, so a lookup searches one bucket (about one
+   * point) instead of the whole ring. Rebuilt after every change.
+   */
+  #bucket = new Uint32Array(2)
+  #shift = 31
   /** Index of the last point handed out by {@link next}; −1 = start from the first point. */
   #cursor = -1
 
@@ -193,6 +201,7 @@ export class HashRing {
     }
     this.#ring = src
     this.#n = total
+    this.#reindex()
     this.#total = total
     this.#members = members.length
     this.#rebuildTree()
@@ -270,8 +279,9 @@ export class HashRing {
     if (n === 0) return undefined
     hash >>>= 0
     const pos = this.#ring.pos
-    let lo = 0
-    let hi = n
+    const b = hash >>> this.#shift
+    let lo = this.#bucket[b]!
+    let hi = this.#bucket[b + 1]!
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
       if (pos[mid]! < hash) lo = mid + 1
@@ -366,6 +376,7 @@ export class HashRing {
     merge(this.#ring, 0, this.#n, run, 0, k, ring, 0)
     this.#ring = ring
     this.#n += k
+    this.#reindex()
     this.#restoreCursor(mark)
     this.#points[index] = to
     this.#total += k
@@ -389,6 +400,7 @@ export class HashRing {
     }
     const removed = n - w
     this.#n = w
+    this.#reindex()
     this.#cursor = cursor
     this.#points[index] = keep
     this.#total -= removed
@@ -416,6 +428,26 @@ export class HashRing {
     // The saved point survived the merge, so the scan over equal positions finds it.
     while (own[i] !== saved[1] || pt[i] !== saved[2]) i++
     this.#cursor = i
+  }
+
+  /** Rebuilds the bucket index: about one bucket per point, at most 2^16 buckets. */
+  #reindex(): void {
+    const n = this.#n
+    const pos = this.#ring.pos
+    let bits = 1
+    while (bits < 16 && 1 << bits < n) bits++
+    const size = 1 << bits
+    const shift = 32 - bits
+    const bucket = new Uint32Array(size + 1)
+    let j = 0
+    for (let b = 0; b < size; b++) {
+      const lower = b * 2 ** shift
+      while (j < n && pos[j]! < lower) j++
+      bucket[b] = j
+    }
+    bucket[size] = n
+    this.#bucket = bucket
+    this.#shift = shift
   }
 
   /** Makes room for servers with index < size. */

@@ -63,6 +63,8 @@ t.test('uri: up to ?, len, depth, whole', async (t) => {
     [{ whole: true }, '/a/b?x=1', '/a/b?x=1'],
     [{ len: 3 }, '/abcdef', '/ab'],
     [{ len: 3 }, '/a?cdef', '/a'],
+    [{ len: 3 }, '/abcdef?x', '/ab'],
+    [{ len: 3, whole: true }, '/a?cdef', '/a?'],
     [{ len: 0 }, '/abcdef', '/abcdef'],
     [{ len: 50 }, '/abcdef', '/abcdef'],
     [{ depth: 1 }, '/a/b/c', '/a'],

@@ -50,6 +50,20 @@ t.test('lookup matches the nearest-point model', async (t) => {
   t.equal(mismatches, 0)
 })
 
+t.test('lookup on a large ring (several points per index bucket) matches the model', async (t) => {
+  const servers = makeServers(Array.from({ length: 20 }, () => 256))
+  const ring = ringOf(servers)
+  const points = model(servers)
+  t.equal(ring.totalWeight, 20 * 4096)
+  const random = seededRandom(11)
+  let mismatches = 0
+  for (let k = 0; k < 500; k++) {
+    const h = Math.floor(random() * 2 ** 32)
+    if (ring.lookup(h, undefined) !== nearest(points, h)) mismatches++
+  }
+  t.equal(mismatches, 0)
+})
+
 t.test('lookup edges: exact point, wrap-around, equal distance goes to the preceding point', async (t) => {
   const servers = makeServers([1, 1])
   const ring = ringOf(servers)
