@@ -253,12 +253,35 @@ t.test('the GCD divisor follows servers added and removed (static tables rebuild
   const farm = farmOf([2, 4], { balance: { algorithm: 'static-rr' } })
   t.equal(seq(farm, 3), 's1 s2 s2')
   farm.add({ name: 's3', address: 'x', weight: 1 })
-  t.equal(seq(farm, 7), 's1 s2 s1 s2 s3 s2 s2', 'divisor 1 now: weights 2,4,1')
+  t.equal(seq(farm, 7), 's1 s2 s2 s1 s2 s2 s3', 'divisor 1 now: the table of weights 2,4,1, from slot 0')
   farm.remove('s3')
   t.equal(seq(farm, 3), 's1 s2 s2')
+  const backups = farmOf([1], { balance: { algorithm: 'static-rr' }, backups: [2, 4], allbackups: true })
+  backups.setAdmin(server(backups, 's1'), 'maint')
+  t.equal(seq(backups, 3), 'b1 b2 b2')
+  backups.remove('s1') // divisor 1 → 2: the backup table is rebuilt too
+  t.equal(seq(backups, 3), 'b1 b2 b2')
   const rrFarm = farmOf([2, 4])
-  t.equal(seq(rrFarm, 3), 's2 s1 s2')
+  t.equal(seq(rrFarm, 3), 's2 s2 s1', 'FWRR 2,4 behaves as 1,2')
   rrFarm.add({ name: 's3', address: 'x', weight: 3 })
   t.equal(rrFarm.activeUsable, 3)
+  t.end()
+})
+
+t.test('bounded-load hashing sees the backend-wide served count', (t) => {
+  const config = (balanceFactor: number): BalanceConfig => ({
+    algorithm: 'hash', key: { kind: 'uri' }, type: 'consistent', function: 'sdbm', avalanche: true, balanceFactor,
+  })
+  const plain = farmOf([1, 1], { balance: config(0) })
+  const bounded = farmOf([1, 1], { balance: config(150) })
+  const home = plain.pick({ uri: '/k' })!
+  t.equal(bounded.pick({ uri: '/k' })!.name, home.name, 'an idle backend keeps the hashed server')
+  for (let i = 0; i < 4; i++) {
+    plain.take(plain.get(home.name)!)
+    bounded.take(bounded.get(home.name)!)
+  }
+  t.equal(plain.pick({ uri: '/k' })!.name, home.name, 'without a factor the key never moves')
+  t.not(bounded.pick({ uri: '/k' })!.name, home.name, 'with factor 150 an overloaded home server is passed over')
+  t.equal(bounded.served, 4)
   t.end()
 })
