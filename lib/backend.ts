@@ -45,12 +45,12 @@ import type { AdminState, BalanceConfig, OperationalState, PickRequest, ServerVi
 import { SwitchyardError, type ErrorCode } from './errors.js'
 import type { BackendEvents } from './events.js'
 import { BackendLease } from './lease.js'
-import { defaultFullconn, dynamicMaxconn, slowStartMaxconn, type SlowStartWindow } from './queue/dynamic-maxconn.js'
+import { defaultFullconn, dynamicMaxconn, slowStartMaxconn, slowStartWeightScale, type SlowStartWindow } from './queue/dynamic-maxconn.js'
 import { PendingQueue } from './queue/pending-queue.js'
 import { clampPriorityClass, clampPriorityOffset, timeKey } from './queue/priority-key.js'
 import type { AcquireRequest, Admission, Lease, LeaseOutcome } from './queue/types.js'
 import { Waiter, WaiterList, type WaiterOwner } from './queue/waiter.js'
-import { isSaturated, type ServerRecord, type ServerSpec } from './server.js'
+import { WEIGHT_SCALE, isSaturated, type ServerRecord, type ServerSpec } from './server.js'
 import type { Clock, Deps, Scheduler, Timer } from './types.js'
 import { resolveWeightChange, type WeightChange } from './weight-change.js'
 
@@ -159,6 +159,8 @@ const NOSRV_ADMISSION: Admission = Object.freeze({ status: 'nosrv' })
 class ServerLine {
   readonly queue = new PendingQueue<Waiter>()
   window: SlowStartWindow | undefined = undefined
+  /** The server left the backend while leases were held; the line goes with the last one. */
+  removed = false
   total = 0
   maxServed = 0
   maxQueued = 0
@@ -276,8 +278,8 @@ export class Backend extends EventEmitter<BackendEvents> {
     if (maxconn === 0) return 0
     const limit = dynamicMaxconn(server, this.#beconn, this.#fullconn)
     if (server.operational !== 'starting') return limit
-    // Every server the farm knows has a line (created in #add, never deleted).
-    const window = this.#lines[server.index]!.window
+    // A removed server whose last lease was released has no line any more.
+    const window = this.#lines[server.index]?.window
     return window === undefined ? limit : slowStartMaxconn(limit, window, this.#clock.now())
   }
 
@@ -353,6 +355,9 @@ export class Backend extends EventEmitter<BackendEvents> {
     const record = this.#own(server)
     this.#farm.remove(record.name)
     this.#changed(record, true)
+    // Leases still held need the line until the last one is released (see #release).
+    if (record.served === 0) this.#lines[record.index] = undefined
+    else this.#line(record).removed = true
     this.emit('server:remove', record)
   }
 
@@ -398,6 +403,7 @@ export class Backend extends EventEmitter<BackendEvents> {
     const previous = record.operational
     if (previous === state) return
     this.#farm.setOperational(record, state)
+    this.#warm(record)
     const redistribute = this.#redispatch && (state === 'down' || state === 'stopping')
     this.#changed(record, redistribute)
     this.emit('server:state', record, record.admin, previous)
@@ -428,10 +434,14 @@ export class Backend extends EventEmitter<BackendEvents> {
   }
 
   /**
-   * Sets (or clears, with `undefined`) the slow-start window that ramps the
-   * server's maxconn while its operational state is `starting` (§5.9), then
-   * runs the freed-slot procedure. The health layer calls it on the
-   * transition and calls {@link processQueue} at each ramp step.
+   * Sets (or clears, with `undefined`) the slow-start window of a server
+   * (§5.9). While its operational state is `starting`, its maxconn is ramped
+   * (`max(1, floor(limit × floor(100e/S) / 100))`) and, with a dynamic
+   * algorithm, its effective weight too (1/16 … 16/16). Set the window before
+   * or right after `setOperational(server, 'starting')`, then call
+   * {@link processQueue} at each ramp step (HAProxy steps every
+   * `max(1 s, slowstart / 20)`) so that the server pulls waiting requests as
+   * it grows.
    * @throws {SwitchyardError} SWY_ERR_UNKNOWN_SERVER
    * HAProxy: `slowstart`
    */
@@ -442,14 +452,17 @@ export class Backend extends EventEmitter<BackendEvents> {
   }
 
   /**
-   * Runs the freed-slot procedure (§3.5) for `server`: it takes waiting
-   * requests while it has room. Call it when its limit grew for a reason the
-   * backend cannot see (a slow-start step).
-   * HAProxy: `process_srv_queue`
+   * Recomputes the slow-start weight of `server` and runs the freed-slot
+   * procedure (§3.5) for it: it takes waiting requests while it has room.
+   * Call it when its capacity grew for a reason the backend cannot see (a
+   * slow-start step).
+   * @throws {SwitchyardError} SWY_ERR_UNKNOWN_SERVER
+   * HAProxy: `server_warmup`, `process_srv_queue`
    */
   processQueue(server: ServerView | string): void {
-    if (this.#closed) return
-    this.#pump(this.#own(server))
+    const record = this.#own(server)
+    this.#warm(record)
+    if (!this.#closed) this.#pump(record)
   }
 
   /** A snapshot of the counters. */
@@ -723,6 +736,7 @@ export class Backend extends EventEmitter<BackendEvents> {
       this.#pump(server)
       if (wasCapped) this.#offerBackendRoom()
     }
+    if (server.served === 0 && this.#line(server).removed) this.#lines[server.index] = undefined
     this.emit('lease:release', lease, outcome, status)
   }
 
@@ -773,6 +787,14 @@ export class Backend extends EventEmitter<BackendEvents> {
   }
 
   // --- server changes --------------------------------------------------------------------
+
+  /** Applies the §5.9 weight ramp of a starting server (dynamic algorithms only), full weight otherwise. */
+  #warm(server: ServerRecord): void {
+    if (!this.#farm.dynamic) return
+    const window = this.#line(server).window
+    const scale = window !== undefined && server.operational === 'starting' ? slowStartWeightScale(window, this.#clock.now()) : WEIGHT_SCALE
+    this.#farm.setWeightScale(server, scale)
+  }
 
   #add(spec: ServerSpec): ServerRecord {
     const server = this.#farm.add(spec) as ServerRecord
@@ -840,7 +862,8 @@ export class Backend extends EventEmitter<BackendEvents> {
   }
 
   #line(server: ServerView): ServerLine {
-    // Lines are created with their server and never deleted.
+    // Lines are created with their server and deleted only once it left the backend and
+    // its last lease was released: nothing reaches it through a queue or a lease after that.
     return this.#lines[server.index]!
   }
 

@@ -391,3 +391,43 @@ t.test('a backend built without servers; state changes after close do nothing', 
   t.equal(codeOf(waiting), 'SWY_ERR_CLOSED')
   t.equal(empty.counters().served, 1)
 })
+
+t.test('slow start also ramps the effective weight of dynamic algorithms (§5.9), not of static ones', async (t) => {
+  const { backend, clock } = makeBackend({ servers: [{ weight: 20 }, {}] })
+  const [s1] = backend.servers as [ServerView]
+  backend.setOperational(s1, 'down')
+  backend.setSlowStart(s1, { start: 0, end: 10_000 })
+  t.equal(s1.eweight, 320, 'not starting: full weight')
+  backend.setOperational(s1, 'starting')
+  const displayed: number[] = [Math.ceil(s1.eweight / 16)]
+  for (let e = 1; e <= 9; e++) {
+    clock.advance(1000)
+    backend.processQueue(s1)
+    displayed.push(Math.ceil(s1.eweight / 16))
+  }
+  t.same(displayed, [2, 3, 5, 7, 9, 12, 13, 15, 17, 19], 'HAProxy’s observed weights for weight 20, slowstart 10 s')
+  backend.setOperational(s1, 'up')
+  t.equal(s1.eweight, 320)
+  const fixed = makeBackend({ balance: { algorithm: 'static-rr' }, servers: [{ weight: 20 }] })
+  const f1 = fixed.backend.servers[0]!
+  fixed.backend.setOperational(f1, 'down')
+  fixed.backend.setSlowStart(f1, { start: 0, end: 10_000 })
+  fixed.backend.setOperational(f1, 'starting')
+  t.equal(f1.eweight, 320, 'static algorithms use the full weight')
+})
+
+t.test('a removed server keeps its bookkeeping until its last lease is released', async (t) => {
+  const { backend } = makeBackend({ servers: [{ maxconn: 4 }, { maxconn: 4 }] })
+  const [s1] = backend.servers as [ServerView]
+  backend.setOperational(s1, 'down')
+  backend.setSlowStart(s1, { start: 0, end: 10_000 })
+  backend.setOperational(s1, 'starting')
+  const lease = await backend.acquire({ pinned: s1 })
+  backend.removeServer(s1)
+  t.equal(backend.limitOf(s1), 1, 'still ramped while a lease is held')
+  lease.release()
+  t.equal(backend.limitOf(s1), 4, 'forgotten after the last release')
+  const s3 = backend.addServer({ name: 's3', address: 'x' })
+  backend.removeServer(s3) // nothing held: forgotten at once
+  t.equal(backend.servers.length, 1)
+})
