@@ -286,7 +286,11 @@ export class Backend extends EventEmitter<BackendEvents> {
   /**
    * Decides synchronously, never waits, never throws for an expected outcome.
    * Only `ok` holds anything (a lease the caller must release); `queued` says
-   * where the request would wait, without enqueuing it.
+   * where the request would wait, without enqueuing it, so a caller that does
+   * not wait leaks nothing (call {@link acquire} to wait). `full` and `nosrv`
+   * are counted and emitted (`queue:full`, `nosrv`) as the caller is expected
+   * to answer 503. The request's `signal` is not looked at.
+   * HAProxy: `assign_server_and_queue`
    */
   tryAcquire(request: AcquireRequest = NO_REQUEST): Admission {
     const code = this.#admit(request)
