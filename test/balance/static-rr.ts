@@ -1,6 +1,5 @@
 import t from 'tap'
-import { createStaticRoundRobin, insertByIndex } from '../../lib/balance/static-rr.js'
-import type { ServerView } from '../../lib/balance/types.js'
+import { createStaticRoundRobin } from '../../lib/balance/static-rr.js'
 import type { ServerRecord } from '../../lib/server.js'
 import { countPicks, makeContext, makeServers, pickNames } from '../fixtures/servers.js'
 
@@ -75,11 +74,11 @@ t.test('avoid is skipped unless it is the only candidate', (t) => {
   t.end()
 })
 
-t.test('insertByIndex keeps declaration order', (t) => {
+t.test('servers joining are kept in declaration order', (t) => {
   const servers = makeServers([1, 1, 1, 1])
-  const members: ServerView[] = [servers[0]!, servers[3]!]
-  insertByIndex(members, servers[2]!)
-  insertByIndex(members, servers[1]!)
-  t.same(members.map((s) => s.name), ['s1', 's2', 's3', 's4'])
+  const balancer = createStaticRoundRobin([servers[0]!, servers[3]!], config, makeContext({ servers }))
+  balancer.add(servers[2]!)
+  balancer.add(servers[1]!)
+  t.same(pickNames(() => balancer.pick({}), 4), ['s1', 's2', 's3', 's4'])
   t.end()
 })
