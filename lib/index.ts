@@ -22,6 +22,20 @@ export type {
 } from './balance/types.js'
 export { MAX_WEIGHT, WEIGHT_SCALE, isSaturated, type ServerSpec } from './server.js'
 export { resolveBalance, type BalanceOptions } from './options/balance.js'
+export { Backend, type BackendCounters, type BackendOptions, type ServerCounters } from './backend.js'
+export type { BackendEvents } from './events.js'
+export type { AcquireRequest, Admission, Lease, LeaseOutcome } from './queue/types.js'
+export { PendingQueue, QueueTicket, ticketBefore, type TicketState } from './queue/pending-queue.js'
+export {
+  defaultFullconn,
+  dynamicMaxconn,
+  effectiveMaxconn,
+  slowStartMaxconn,
+  slowStartWeightScale,
+  type SlotLimits,
+  type SlowStartWindow,
+} from './queue/dynamic-maxconn.js'
+export { resolveWeightChange, type WeightChange } from './weight-change.js'
 export { ERROR_CODES, SwitchyardError, isSwitchyardError, type ErrorCode } from './errors.js'
 export { defaultDeps, systemClock, systemRandom, systemScheduler } from './runtime.js'
 export type { Clock, Deps, Random, Scheduler, Timer } from './types.js'
