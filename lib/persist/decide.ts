@@ -95,6 +95,7 @@ export function decidePersistence(
     requestFlag: isCookieLogged(policy) ? flag : '-',
     redispatched: false,
     mayRedispatch: options.redispatch === true && !force,
+    mayRedistribute: options.redispatch === true && !persist && !force,
     ignorePersist: ignore,
     forcePersist: force,
     cookies,

@@ -15,7 +15,6 @@ const TILDE = 126
 /** HAProxy's future tolerance: a date more than one day ahead expires the cookie. */
 const FUTURE_TOLERANCE_S = 86400
 
-
 const NO_OCCURRENCES: readonly CookieOccurrence[] = Object.freeze([])
 
 function noCookie(post: boolean, cacheableMethod: boolean): RequestCookies {
@@ -66,7 +65,6 @@ function edit(line: string, from: number, to: number, insert: string): void {
   copied = to
   changed = true
 }
-
 
 /**
  * HAProxy `http_del_hdr_value()`: removes line[from, next), where `next` is

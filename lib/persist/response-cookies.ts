@@ -20,7 +20,6 @@ import type {
 const SEMI = 59
 const EQUAL = 61
 
-
 const REQUEST_FLAGS: readonly RequestCookieFlag[] = ['N', 'I', 'D', 'V', 'E', 'O', 'U', '-']
 const RESPONSE_FLAGS: readonly ResponseCookieFlag[] = ['N', 'P', 'D', 'I', 'R', 'U', '-']
 
@@ -132,7 +131,6 @@ function serverSetCookie(
   }
   return normalised
 }
-
 
 /**
  * Applies cookie persistence to a server response.

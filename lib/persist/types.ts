@@ -163,8 +163,17 @@ export interface PersistDecision {
   readonly requestFlag: RequestCookieFlag
   /** Persistence was dropped after the decision (failed connection, full queue): see `redispatched()`. */
   readonly redispatched: boolean
-  /** The caller may break persistence on failure: `option redispatch` without `force-persist`. */
+  /**
+   * The caller may break persistence when the connection fails or the server's
+   * queue is full (`maxqueue`): `option redispatch` without `force-persist`.
+   */
   readonly mayRedispatch: boolean
+  /**
+   * A request queued on its server may be moved (balanced again) when that server
+   * goes DOWN, drains or enters maintenance: `option redispatch` without
+   * `option persist` and without `force-persist` (HAProxy `pendconn_redistribute`).
+   */
+  readonly mayRedistribute: boolean
   /** `ignore-persist` matched. */
   readonly ignorePersist: boolean
   /** `force-persist` matched. */

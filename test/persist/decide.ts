@@ -88,6 +88,12 @@ t.test('redispatch permission: option redispatch, never with force-persist', asy
   t.equal(forced.mayRedispatch, false)
   t.equal(forced.forcePersist, true)
   t.equal(decide(undefined, index, { redispatch: true }).mayRedispatch, true, 'also for balanced requests')
+  // §3.8: queued requests leave a failed server only with redispatch, without persist or force-persist.
+  t.equal(decide('SRV=B', index, { redispatch: true }).mayRedistribute, true)
+  t.equal(decide('SRV=B', index).mayRedistribute, false)
+  t.equal(decide('SRV=B', index, { redispatch: true, persist: true }).mayRedistribute, false)
+  t.equal(decide('SRV=B', index, { redispatch: true, persist: true }).mayRedispatch, true, 'persist still redispatches failed connections')
+  t.equal(forced.mayRedistribute, false)
 })
 
 t.test('§4.7 / guide 4.2: a backup sharing a value takes over; declaration order decides', async (t) => {
