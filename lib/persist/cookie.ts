@@ -121,7 +121,8 @@ export class CookiePersistence {
    */
   request(cookie: string | readonly string[] | undefined, method: string, now: number, rules?: PersistRules): PersistDecision {
     const cookies = readRequestCookies(cookie, this.#policy, method, now)
-    if (rules !== undefined || cookies.occurrences.length > 0 || cookies.rewritten) {
+    const plainRules = rules === undefined || (rules.forcePersist !== true && rules.ignorePersist !== true && rules.assigned !== true)
+    if (!plainRules || cookies.occurrences.length > 0 || cookies.rewritten) {
       return decidePersistence(this.#policy, cookies, this.#index, this.#options, rules)
     }
     // A shared no-cookie result: its decision is always the same.

@@ -1,12 +1,12 @@
 import t from 'tap'
 import { isSwitchyardError } from '../../lib/errors.js'
 import { CookieIndex, isValidServerCookie } from '../../lib/persist/cookie-index.js'
-import { makeServers } from '../fixtures/servers.js'
+import { makeServerViews } from '../fixtures/server-views.js'
 
 const names = (list: readonly { name: string }[] | undefined): string[] | undefined => list?.map((s) => s.name)
 
 t.test('lookup by value, declaration order kept across changes', async (t) => {
-  const [s1, s2, s3, s4] = makeServers([1, 1, 1, 1])
+  const [s1, s2, s3, s4] = makeServerViews(['s1', 's2', 's3', 's4'])
   const index = new CookieIndex()
   index.set(s1!, 'A')
   index.set(s2!, 'B')
@@ -34,7 +34,7 @@ t.test('lookup by value, declaration order kept across changes', async (t) => {
 })
 
 t.test('delete forgets a server; re-adding declares it last', async (t) => {
-  const [s1, s2] = makeServers([1, 1])
+  const [s1, s2] = makeServerViews(['s1', 's2'])
   const index = new CookieIndex()
   index.set(s1!, 'A')
   index.set(s2!, 'A')
@@ -52,7 +52,7 @@ t.test('delete forgets a server; re-adding declares it last', async (t) => {
 t.test('server values must be usable in a cookie', async (t) => {
   for (const ok of ['A', 'web-1', 'a_b.c', '57c93b266778480b', "!#$%&'()*+-./:<=>?@[]^_`{}"]) t.equal(isValidServerCookie(ok), true, ok)
   for (const bad of ['', 'a b', 'a;b', 'a,b', 'a"b', 'a\\b', 'a|b', 'a~b', 'é', 'a\tb']) t.equal(isValidServerCookie(bad), false, JSON.stringify(bad))
-  const [s1] = makeServers([1])
+  const [s1] = makeServerViews(['s1'])
   try {
     new CookieIndex().set(s1!, 'a|b')
     t.fail('accepted')

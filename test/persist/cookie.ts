@@ -2,24 +2,18 @@ import t from 'tap'
 import { CookiePersistence } from '../../lib/persist/cookie.js'
 import { redispatched } from '../../lib/persist/decide.js'
 import { createCookiePolicy } from '../../lib/persist/policy.js'
-import type { ServerRecord } from '../../lib/server.js'
 import { FakeClock } from '../fixtures/fake-clock.js'
-import { makeServers } from '../fixtures/servers.js'
+import { makeServerViews, type MutableServerView } from '../fixtures/server-views.js'
 
 const EPOCH = 1795295801_000 // a Unix time: cookie dates are wall-clock dates
 
-function named(names: readonly string[], extra: { backup?: readonly string[] } = {}): ServerRecord[] {
-  const servers = makeServers(names.map(() => 1))
-  servers.forEach((s, i) => {
-    ;(s as { name: string }).name = names[i]!
-    if (extra.backup?.includes(names[i]!)) (s as { backup: boolean }).backup = true
-  })
-  return servers
+function named(names: readonly string[], extra: { backup?: readonly string[] } = {}): MutableServerView[] {
+  return makeServerViews(names, extra.backup)
 }
 
 t.test('servers: explicit values, dynamic values, removal', async (t) => {
   const p = new CookiePersistence(createCookiePolicy({ name: 'SRV', mode: 'insert', dynamic: true, dynamicKey: 'MySecret' }))
-  const [s1, s2, s3] = makeServers([1, 1, 1]) // addresses 127.0.0.1:9000, :9001, :9002
+  const [s1, s2, s3] = makeServerViews(['s1', 's2', 's3']) // addresses 127.0.0.1:9000, :9001, :9002
   t.equal(p.setServer(s1!, 'A'), 'A', 'an explicit value wins over dynamic')
   t.equal(p.setServer(s2!), '57c93b266778480b', '§4.6 value of 127.0.0.1:9001')
   t.equal(p.setServer(s3!), '0b60a3e078e4927e')
@@ -35,7 +29,7 @@ t.test('servers: explicit values, dynamic values, removal', async (t) => {
   t.equal(p.policy.dynamic, false)
   p.setDynamicCookies(true)
   t.equal(p.cookieOf(s2!), '57c93b266778480b')
-  ;(s2 as { address: string }).address = '127.0.0.1:9002'
+  s2!.address = '127.0.0.1:9002'
   t.equal(p.setServer(s2!), '0b60a3e078e4927e', 'recomputed after an address change')
   t.same(p.lookup.serversFor('0b60a3e078e4927e')?.map((s) => s.name), ['s2', 's3'], 'shared, declaration order')
   p.removeServer(s3!)
@@ -44,13 +38,13 @@ t.test('servers: explicit values, dynamic values, removal', async (t) => {
   const noKey = new CookiePersistence(createCookiePolicy({ name: 'SRV', mode: 'insert', dynamic: true }))
   t.equal(noKey.setServer(s1!), undefined, 'dynamic without a key: no value')
   const named = new CookiePersistence(createCookiePolicy({ name: 'SRV', mode: 'insert', dynamic: true, dynamicKey: 'k' }))
-  ;(s1 as { address: string }).address = 'app.internal:80'
+  s1!.address = 'app.internal:80'
   t.equal(named.setServer(s1!), undefined, 'a named server: no dynamic value')
 })
 
 t.test('request(): no-cookie requests share one frozen decision', async (t) => {
   const p = new CookiePersistence(createCookiePolicy({ name: 'SERVERID', mode: 'insert', indirect: true }))
-  const [a] = makeServers([1])
+  const [a] = makeServerViews(['s1'])
   p.setServer(a!, 'A')
   const d1 = p.request(undefined, 'GET', EPOCH)
   t.equal(p.request('x=1', 'GET', EPOCH + 1), d1)
@@ -58,6 +52,9 @@ t.test('request(): no-cookie requests share one frozen decision', async (t) => {
   t.same([d1.requestFlag, d1.outcome, d1.server], ['N', 'none', undefined])
   t.not(p.request(undefined, 'POST', EPOCH), d1, 'per method class')
   t.not(p.request(undefined, 'GET', EPOCH, { ignorePersist: true }), d1, 'rules are not cached')
+  t.not(p.request(undefined, 'GET', EPOCH, { forcePersist: true }), d1)
+  t.not(p.request(undefined, 'GET', EPOCH, { assigned: true }), d1)
+  t.equal(p.request(undefined, 'GET', EPOCH, { forcePersist: false, ignorePersist: false }), d1, 'rules that did not match change nothing')
   t.equal(p.request('SERVERID=A', 'GET', EPOCH).server, a)
   const normalised = p.request('x = 1', 'GET', EPOCH)
   t.same([normalised.cookies.rewritten, normalised.cookies.rewrittenHeader, normalised.outcome], [true, 'x=1', 'none'])

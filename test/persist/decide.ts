@@ -4,16 +4,14 @@ import { decidePersistence, isServerDown, redispatched } from '../../lib/persist
 import { createCookiePolicy } from '../../lib/persist/policy.js'
 import { readRequestCookies } from '../../lib/persist/request-cookies.js'
 import type { PersistDecision, PersistOptions, PersistRules } from '../../lib/persist/types.js'
-import type { ServerRecord } from '../../lib/server.js'
-import { makeServers } from '../fixtures/servers.js'
+import { makeServerViews, type MutableServerView } from '../fixtures/server-views.js'
 
 const policy = createCookiePolicy({ name: 'SRV', mode: 'insert', indirect: true, maxidle: 60_000, maxlife: 3_600_000 })
 const T = 1795295801_000 // cookie date awIKP = 1795295804 s
 
-/** s1 (A), s2 (B), s3 (C, no… value C), s4 backup sharing A, s5 without a value. */
-function farm(): { servers: ServerRecord[]; index: CookieIndex } {
-  const servers = makeServers([1, 1, 1, 1, 1])
-  ;(servers[3] as { backup: boolean }).backup = true
+/** s1 (A), s2 (B), s3 (C), s4 a backup sharing A, s5 without a value. */
+function farm(): { servers: MutableServerView[]; index: CookieIndex } {
+  const servers = makeServerViews(['s1', 's2', 's3', 's4', 's5'], ['s4'])
   const index = new CookieIndex()
   index.set(servers[0]!, 'A')
   index.set(servers[1]!, 'B')
@@ -30,7 +28,7 @@ function decide(header: string | undefined, index: CookieIndex, options: Persist
 const summary = (d: PersistDecision): string => `${d.requestFlag} ${d.outcome} ${d.server?.name ?? '-'} ${d.direct ? 'direct' : 'lb'}`
 
 t.test('isServerDown: DOWN or MAINT; drain, NOLB, starting and weight 0 still take persistent traffic', async (t) => {
-  const [s] = makeServers([1])
+  const [s] = makeServerViews(['s1'])
   const server = s!
   t.equal(isServerDown(server), false, 'up')
   server.operational = 'down'

@@ -71,6 +71,11 @@ t.test('§4.1 insert without indirect, rewrite, passive: forwarded as is', async
     t.equal(r.rewritten, false, policy.mode)
     t.equal(r.found?.value, 'A')
   }
+  // Without our cookie, spaces and tabs around a cookie's '=' are still removed.
+  for (const [input, expected] of [['x=1; a\t=\t2', 'x=1; a=2'], ['a= 1', 'a=1'], ['a =1', 'a=1'], ['a\t=1', 'a=1'], ['a=\t1', 'a=1']] as const) {
+    t.equal(forwarded(input, read(input, insertIndirect)), expected, JSON.stringify(input))
+  }
+  t.equal(read('a=b= c', insertIndirect).rewritten, false, 'an "= " inside a value is not touched')
   // Spaces around '=' are still removed, from every cookie (HAProxy rewrites in place).
   const r = read('a = 1; SERVERID = A', rewrite)
   t.equal(forwarded('a = 1; SERVERID = A', r), 'a=1; SERVERID=A')

@@ -6,10 +6,10 @@ import { createCookiePolicy } from '../../lib/persist/policy.js'
 import { readRequestCookies } from '../../lib/persist/request-cookies.js'
 import { applyResponseCookies, buildSetCookie, cookieLogFlags } from '../../lib/persist/response-cookies.js'
 import type { CookiePolicy, CookiePolicyOptions, CookieResponse, PersistDecision, PersistRules, ResponseHeaders } from '../../lib/persist/types.js'
-import { makeServers } from '../fixtures/servers.js'
+import { makeServerViews } from '../fixtures/server-views.js'
 
 const T = 1795295801_000 // §4.5: quantum 448823951 = awIKP (1795295804 s)
-const [a, b, nocookie] = makeServers([1, 1, 1])
+const [a, b, nocookie] = makeServerViews(['s1', 's2', 's3'])
 const index = new CookieIndex()
 index.set(a!, 'A')
 index.set(b!, 'B')
