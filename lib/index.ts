@@ -39,3 +39,31 @@ export { resolveWeightChange, type WeightChange } from './weight-change.js'
 export { ERROR_CODES, SwitchyardError, isSwitchyardError, type ErrorCode } from './errors.js'
 export { defaultDeps, systemClock, systemRandom, systemScheduler } from './runtime.js'
 export type { Clock, Deps, Random, Scheduler, Timer } from './types.js'
+export { CookiePersistence } from './persist/cookie.js'
+export { createCookiePolicy, isCookieLogged } from './persist/policy.js'
+export { isCacheableMethod, readRequestCookies } from './persist/request-cookies.js'
+export { decidePersistence, isServerDown, redispatched } from './persist/decide.js'
+export { applyResponseCookies, buildSetCookie, cookieLogFlags } from './persist/response-cookies.js'
+export { isResponseCacheable } from './persist/cacheable.js'
+export { CookieIndex, isValidServerCookie } from './persist/cookie-index.js'
+export { COOKIE_DATE_DELIM, COOKIE_PREFIX_DELIM, cookieDateQuantum, decodeCookieDate, encodeCookieDate } from './persist/cookie-date.js'
+export { dynamicCookie } from './persist/dynamic-cookie.js'
+export { ipBytes, parseServerAddress, type ServerEndpoint } from './persist/server-address.js'
+export { xxh64 } from './persist/xxh64.js'
+export type {
+  CookieMode,
+  CookieOccurrence,
+  CookiePolicy,
+  CookiePolicyOptions,
+  CookieResponse,
+  CookieResponseInput,
+  CookieServerLookup,
+  PersistDecision,
+  PersistOptions,
+  PersistOutcome,
+  PersistRules,
+  RequestCookieFlag,
+  RequestCookies,
+  ResponseCookieFlag,
+  ResponseHeaders,
+} from './persist/types.js'
