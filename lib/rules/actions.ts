@@ -27,8 +27,9 @@ export interface ActionEnv {
   readonly tarpitTimeout: number
 }
 
-/** HAProxy's ranges for queue priorities (§3.3). */
+/** Largest queue priority class magnitude. HAProxy: `set-priority-class` range −2047…2047 (§3.3). */
 export const PRIORITY_CLASS_LIMIT = 2047
+/** Largest queue priority offset magnitude in ms. HAProxy: `set-priority-offset` range ±524287 (§3.3). */
 export const PRIORITY_OFFSET_LIMIT = 524287
 
 /** HTTP token characters (RFC 9110 field names). */

@@ -164,7 +164,7 @@ export type RequestRule = RuleGuard &
     /**
      * Answer locally and stop. A 429 gets a `Retry-After` header: `retryAfter`
      * seconds when given, else the time until the rate counters in the condition
-     * fall back under their threshold (see the README of rules), else 1.
+     * fall back under their threshold (docs/rules.md), else 1.
      * HAProxy: `deny [deny_status <code>]` (403).
      */
     | ({ readonly action: 'deny'; readonly status?: number | undefined; readonly retryAfter?: number | undefined } & ReplyOptions)
