@@ -30,7 +30,7 @@ export function applyHeaderEdits(headers: string[], verdict: RequestVerdict): vo
         headers[w + 1] = headers[r + 1]!
         w += 2
       }
-      headers.length = w
+      if (w !== headers.length) headers.length = w
     }
   }
   const append = verdict.append

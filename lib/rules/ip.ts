@@ -120,20 +120,22 @@ function parseIPv6(text: string, start: number, end: number, out: Uint32Array): 
  * is not an address. An IPv6 zone (`fe80::1%eth0`) is ignored.
  */
 export function parseAddress(text: string, start: number, end: number, out: Uint32Array): 0 | 4 | 6 {
-  let stop = text.indexOf('%', start)
-  if (stop < 0 || stop > end) stop = end
-  if (stop <= start) return 0
-  const colon = text.indexOf(':', start)
-  if (colon < 0 || colon >= stop) {
-    const v4 = parseIPv4(text, start, stop)
+  // Plain IPv4 first: the common case, parsed in one pass.
+  let v4 = parseIPv4(text, start, end)
+  if (v4 < 0) {
+    let stop = text.indexOf('%', start)
+    if (stop < 0 || stop > end) stop = end
+    const colon = text.indexOf(':', start)
+    if (colon >= start && colon < stop) return parseIPv6(text, start, stop, out) ? 6 : 0
+    // An IPv4 address followed by a zone.
+    v4 = stop < end ? parseIPv4(text, start, stop) : -1
     if (v4 < 0) return 0
-    out[0] = 0
-    out[1] = 0
-    out[2] = 0xffff
-    out[3] = v4
-    return 4
   }
-  return parseIPv6(text, start, stop, out) ? 6 : 0
+  out[0] = 0
+  out[1] = 0
+  out[2] = 0xffff
+  out[3] = v4
+  return 4
 }
 
 /** True when the words hold an IPv4-mapped address (`::ffff:0:0/96`). */

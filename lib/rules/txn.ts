@@ -32,6 +32,14 @@ export class Txn implements RequestVerdict {
   drop: string[] | undefined = undefined
   /** Header lines added, flat `[name, value, …]`. */
   append: string[] | undefined = undefined
+
+  get dropHeaders(): readonly string[] | undefined {
+    return this.drop
+  }
+
+  get addHeaders(): readonly string[] | undefined {
+    return this.append
+  }
   sc0: StickEntry | undefined = undefined
   sc1: StickEntry | undefined = undefined
   sc2: StickEntry | undefined = undefined
@@ -102,5 +110,6 @@ export function removeLines(list: string[], name: string): void {
     list[w + 1] = list[r + 1]!
     w += 2
   }
-  list.length = w
+  // Setting an array's length is slow; most calls remove nothing.
+  if (w !== list.length) list.length = w
 }

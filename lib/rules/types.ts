@@ -296,6 +296,14 @@ export interface RequestVerdict {
   readonly urlChanged: boolean
   /** True when request header edits must be applied with {@link applyHeaderEdits}. */
   readonly headersChanged: boolean
+  /**
+   * Lower-case header names whose client lines must not be forwarded (for an HTTP
+   * layer that applies the edits while copying `rawHeaders` instead of calling
+   * {@link applyHeaderEdits}); `undefined` when none.
+   */
+  readonly dropHeaders: readonly string[] | undefined
+  /** Header lines to append after the client's, flat `[name, value, …]`; `undefined` when none. */
+  readonly addHeaders: readonly string[] | undefined
   /** The client address rules used (the peer, or from `X-Forwarded-For` behind trusted proxies), IPv4-mapped shown as IPv4. */
   readonly source: string
   /** Reason phrase set by a response `set-status`, if any. */

@@ -34,6 +34,8 @@ t.test('no rule matches: continue with the request unchanged', async (t) => {
       url: v.url,
       urlChanged: v.urlChanged,
       headersChanged: v.headersChanged,
+      dropHeaders: v.dropHeaders,
+      addHeaders: v.addHeaders,
       source: v.source,
       statusReason: v.statusReason,
     },
@@ -50,6 +52,8 @@ t.test('no rule matches: continue with the request unchanged', async (t) => {
       url: '/',
       urlChanged: false,
       headersChanged: false,
+      dropHeaders: undefined,
+      addHeaders: undefined,
       source: '127.0.0.1',
       statusReason: undefined,
     },
@@ -152,8 +156,12 @@ t.test('set-header, add-header, del-header: recorded, applied once in place', as
   t.ok(v.headersChanged)
   const flat = ['host', 'h', 'x-forwarded-proto', 'http', 'x-debug', '1', 'accept', '*/*', 'x-tag', 'client']
   t.same(edited(v, flat), ['host', 'h', 'accept', '*/*', 'x-tag', 'client', 'x-forwarded-proto', 'https', 'x-tag', 'a', 'x-tag', 'GET'])
+  t.same(v.dropHeaders, ['x-forwarded-proto', 'x-debug'], 'for an HTTP layer applying edits while copying')
+  t.same(v.addHeaders, ['x-forwarded-proto', 'https', 'x-tag', 'a', 'x-tag', 'GET'])
+  t.same(edited(v, ['host', 'h']), ['host', 'h', 'x-forwarded-proto', 'https', 'x-tag', 'a', 'x-tag', 'GET'], 'nothing to remove')
   const single = run([{ action: 'del-header', name: 'cookie' }])
   t.same(edited(single, ['cookie', 'a=1', 'x', 'y', 'cookie', 'b=2']), ['x', 'y'], 'one dropped name')
+  t.same(edited(single, ['x', 'y']), ['x', 'y'], 'one dropped name, absent')
   const set = run([{ action: 'add-header', name: 'x', value: '1' }, { action: 'set-header', name: 'x', value: '2' }, { action: 'add-header', name: 'x', value: '3' }])
   t.same(edited(set, ['x', '0']), ['x', '2', 'x', '3'], 'set-header replaces client lines and earlier additions')
   const del = run([{ action: 'add-header', name: 'x', value: '1' }, { action: 'add-header', name: 'y', value: '1' }, { action: 'del-header', name: 'x' }])
