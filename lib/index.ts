@@ -67,3 +67,37 @@ export type {
   ResponseCookieFlag,
   ResponseHeaders,
 } from './persist/types.js'
+export { DEFAULT_TARPIT_TIMEOUT, RuleSet } from './rules/rule-set.js'
+export { applyHeaderEdits } from './rules/header-edits.js'
+export {
+  StickTable,
+  type StickEntry,
+  type StickEntryStats,
+  type StickTableOptions,
+  type StickTableStats,
+} from './rules/stick-table.js'
+export { NetworkList, parseNetwork, type Network } from './rules/ip.js'
+export { clientAddress } from './rules/client-address.js'
+export { createFreqCtr, freqCtrTotal, readFreqCtr, updateFreqCtr, type FreqCtr } from './rules/freq-ctr.js'
+export { PREDEFINED_ACLS, parseAcl, parseCondition, parseCriterion, type ParsedAcl } from './rules/cfg-acl.js'
+export { RulesConfigParser, parseRequestRule, parseResponseRule, parseStickTable } from './rules/cfg-rules.js'
+export { parseDuration, parseSize, splitWords } from './rules/cfg-words.js'
+export type {
+  BackendStateSource,
+  Condition,
+  CounterName,
+  CounterSlot,
+  IntCompare,
+  ReplyOptions,
+  RequestRule,
+  RequestVerdict,
+  ResponseRule,
+  RuleGuard,
+  RuleHeaders,
+  RuleRequest,
+  RuleSetOptions,
+  StringMatch,
+  TrackKey,
+  ValueFormat,
+  VerdictAction,
+} from './rules/types.js'
