@@ -1,0 +1,211 @@
+/**
+ * The node:http request handler and upgrade handler: monitor URI, request
+ * checks, routing, then one {@link HttpExchange} (or {@link UpgradeExchange})
+ * per request. Nothing here throws out of an event handler.
+ *
+ * @example
+ * ```ts
+ * const backend = createHttpBackend(leaseSource, { forwardFor: true })
+ * const handler = createHttpHandler({ backend, monitorUri: '/health' })
+ * const server = http.createServer(handler)
+ * server.on('upgrade', handler.upgrade)
+ * applyServerTimeouts(server, handler.options)
+ * server.listen(8080)
+ * ```
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { SwitchyardError } from '../errors.js'
+import { systemClock } from '../runtime.js'
+import type { Router } from '../routing/types.js'
+import { compileErrorPages, sendPage, writeRawPage } from './error-pages.js'
+import { HttpExchange } from './exchange.js'
+import type { HandlerContext } from './forward.js'
+import { requestHeaders } from './headers.js'
+import type { HttpBackend } from './http-backend.js'
+import { answerMonitor, isMonitorRequest } from './monitor.js'
+import { plainAddress } from './networks.js'
+import { checkRequest } from './request-checks.js'
+import { resolveHttpFrontendOptions, type HttpFrontendOptions } from './resolve.js'
+import type { ErrorStatus, FrontendTimeouts, HttpLogger, ResolvedHttpFrontendOptions } from './types.js'
+import { UpgradeExchange, checkUpgrade } from './upgrade.js'
+
+/** Options of {@link createHttpHandler}: where requests go, plus the frontend options. */
+export interface HttpHandlerOptions extends HttpFrontendOptions {
+  /** The one backend every request goes to (give this or `router`). */
+  readonly backend?: HttpBackend | undefined
+  /** Routing rules choosing the backend (HAProxy `use_backend`/`default_backend`). */
+  readonly router?: Router<HttpBackend> | undefined
+  /** Per-request log hook (HAProxy's HTTP log fields); off when absent. */
+  readonly log?: HttpLogger | undefined
+  /**
+   * When `monitorUri` answers 503 instead of 200 (HAProxy `monitor fail`).
+   * @default some backend the handler can route to has no usable server
+   */
+  readonly monitorFail?: (() => boolean) | undefined
+  /** Monotonic clock in ms for log timings. @default performance.now */
+  readonly now?: (() => number) | undefined
+}
+
+/** A request handler for `http.createServer`, with its upgrade handler. */
+export interface HttpHandler {
+  (req: IncomingMessage, res: ServerResponse): void
+  /**
+   * Same as calling the handler, except that when no backend matches, `next()` is
+   * called instead of answering 503 (for middleware).
+   */
+  handle(req: IncomingMessage, res: ServerResponse, next?: () => void): void
+  /** The `'upgrade'` event listener: WebSocket and other upgrades, balanced then tunneled. */
+  readonly upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
+  /** The resolved frontend options. */
+  readonly options: ResolvedHttpFrontendOptions
+  /** Every backend requests can be routed to. */
+  readonly backends: readonly HttpBackend[]
+}
+
+/**
+ * Sets the embedding server's own timeouts from the frontend options: Node answers
+ * 408 when request headers take longer than `timeout http-request`, and closes idle
+ * client connections after `timeout http-keep-alive`. Call before `listen()`
+ * (Node reads `connectionsCheckingInterval` when listening). `requestTimeout` is
+ * disabled: request bodies are governed by `timeout client` (inactivity).
+ * HAProxy: `timeout http-request`, `timeout http-keep-alive`.
+ */
+export function applyServerTimeouts(server: Server, options: { readonly timeouts: FrontendTimeouts }): void {
+  const { httpRequest, httpKeepAlive } = options.timeouts
+  server.requestTimeout = 0
+  server.headersTimeout = httpRequest
+  server.keepAliveTimeout = httpKeepAlive
+  // Node checks header deadlines only every interval (30 s by default): keep it a fraction of the timeout.
+  // A public Server property in Node ≥ 18.10, missing from @types/node 20.
+  if (httpRequest > 0) (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(1_000, Math.max(10, Math.floor(httpRequest / 4)))
+}
+
+/**
+ * Creates the HTTP handler.
+ * @throws {SwitchyardError} SWY_ERR_INVALID_OPTION unless exactly one of `backend` and `router` is given, or for an invalid error page.
+ */
+export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
+  const single = options.backend
+  const router = options.router
+  if ((single === undefined) === (router === undefined)) {
+    throw new SwitchyardError('SWY_ERR_INVALID_OPTION', 'Expected exactly one of `backend` and `router`', { field: 'backend' })
+  }
+  const backends: readonly HttpBackend[] = router !== undefined ? router.backends : [single!]
+  const frontend = resolveHttpFrontendOptions(options)
+  const ctx: HandlerContext = {
+    frontend,
+    pages: compileErrorPages(frontend.errorPages),
+    log: options.log,
+    now: options.now ?? systemClock.now,
+  }
+  const monitorUri = frontend.monitorUri
+  const monitorFail = options.monitorFail ?? (() => backends.some((b) => !b.source.hasUsableServer()))
+
+  /** Routes, or answers 500 when a user predicate throws (returns null then). */
+  function route(req: IncomingMessage, res: ServerResponse | Duplex, t0: number): HttpBackend | undefined | null {
+    if (router === undefined) return single
+    try {
+      return router.route(req)
+    } catch {
+      answerLocally(ctx, req, res, t0, 500, 'IR', '<NOBACKEND>')
+      return null
+    }
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse, next?: () => void): void {
+    const t0 = ctx.now()
+    if (monitorUri !== undefined && isMonitorRequest(req.url, monitorUri)) {
+      answerMonitor(res, ctx.pages, monitorFail())
+      return
+    }
+    const check = checkRequest(req, frontend.maxHeaders)
+    if ('status' in check) {
+      answerLocally(ctx, req, res, t0, check.status, 'PR', '<NOBACKEND>')
+      return
+    }
+    const backend = route(req, res, t0)
+    if (backend === null) return
+    if (backend === undefined) {
+      if (next !== undefined) next()
+      else answerLocally(ctx, req, res, t0, 503, 'SC', '<NOBACKEND>')
+      return
+    }
+    const headers = requestHeaders(req.rawHeaders, req.headers.connection, backend.forwarding.drop)
+    if (headers === undefined) {
+      answerLocally(ctx, req, res, t0, 400, 'PR', backend.name)
+      return
+    }
+    backend.forwarding.append(headers, req)
+    new HttpExchange(req, res, backend, ctx, t0, check.path, headers, check.hasBody).start()
+  }
+
+  function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const t0 = ctx.now()
+    // The socket is ours from now on: never let an error event go unhandled.
+    socket.on('error', ignore)
+    const check = checkRequest(req, frontend.maxHeaders)
+    const protocol = 'status' in check ? undefined : checkUpgrade(req)
+    if ('status' in check || protocol === undefined || check.hasBody) {
+      answerLocally(ctx, req, socket, t0, 'status' in check ? check.status : 400, 'PR', '<NOBACKEND>')
+      return
+    }
+    const backend = route(req, socket, t0)
+    if (backend === null) return
+    const headers = backend === undefined ? undefined : requestHeaders(req.rawHeaders, req.headers.connection, backend.forwarding.drop)
+    if (backend === undefined || headers === undefined) {
+      answerLocally(ctx, req, socket, t0, backend === undefined ? 503 : 400, backend === undefined ? 'SC' : 'PR', backend?.name ?? '<NOBACKEND>')
+      return
+    }
+    backend.forwarding.append(headers, req)
+    new UpgradeExchange(req, socket, head, backend, ctx, t0, check.path, headers, protocol).start()
+  }
+
+  const handler = ((req: IncomingMessage, res: ServerResponse) => handle(req, res)) as HttpHandler
+  Object.defineProperties(handler, {
+    handle: { value: handle },
+    upgrade: { value: upgrade },
+    options: { value: frontend },
+    backends: { value: backends },
+  })
+  return handler
+}
+
+function ignore(): void {
+  // Errors on a client socket we answer or tunnel are handled through 'close'.
+}
+
+/** Answers with a generated page before any backend work, and logs it. */
+function answerLocally(ctx: HandlerContext, req: IncomingMessage, out: ServerResponse | Duplex, t0: number, status: ErrorStatus, termination: string, backend: string): void {
+  const page = ctx.pages[status]
+  const log = ctx.log
+  if (log !== undefined) {
+    out.once('close', () => {
+      try {
+        log({
+          clientAddress: plainAddress(req.socket.remoteAddress),
+          clientPort: req.socket.remotePort ?? 0,
+          backend,
+          server: '<NOSRV>',
+          method: req.method!,
+          uri: req.url!,
+          Tq: 0,
+          Tw: -1,
+          Tc: -1,
+          Tr: -1,
+          Tt: ctx.now() - t0,
+          status,
+          bytesIn: 0,
+          bytesOut: page.body.length,
+          termination: `${termination}--`,
+          retries: 0,
+          redispatched: false,
+        })
+      } catch {
+        // Log hooks must not throw; ignore if they do.
+      }
+    })
+  }
+  if ('writeHead' in out) sendPage(out as ServerResponse, page, false)
+  else writeRawPage(out, page)
+}
