@@ -131,6 +131,11 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
       else answerLocally(ctx, req, res, t0, 503, 'SC', '<NOBACKEND>')
       return
     }
+    if (check.hasBody && req.readableEnded) {
+      // Another middleware (a body parser) consumed the body: it cannot be forwarded.
+      answerLocally(ctx, req, res, t0, 500, 'IR', backend.name)
+      return
+    }
     const headers = requestHeaders(req.rawHeaders, req.headers.connection, backend.forwarding.drop)
     if (headers === undefined) {
       answerLocally(ctx, req, res, t0, 400, 'PR', backend.name)
