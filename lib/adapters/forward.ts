@@ -106,6 +106,7 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
   #responded = false
   #done = false
   #ended = false
+  #logged = false
   #clientGone = false
   #phase = 'Q'
   #termination = '----'
@@ -186,8 +187,14 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
     if (this.#ended) return
     this.#ended = true
     this.clientClosed()
+    if (this.#done) this.#log()
+  }
+
+  /** Emits the log line once both sides are finished (called by whichever finishes last). */
+  #log(): void {
     const log = this.ctx.log
-    if (log === undefined) return
+    if (log === undefined || this.#logged) return
+    this.#logged = true
     const req = this.req
     try {
       log({
@@ -322,7 +329,9 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
       return
     }
     this.#phase = 'H'
-    this.#arm(SERVER_TIMER, this.backend.options.timeouts.server)
+    // undici may already have pulled the body (read(0) before onConnect) and found the client silent.
+    if (this.body?.stalled === true) this.#arm(CLIENT_TIMER, this.ctx.frontend.timeouts.client)
+    else this.#arm(SERVER_TIMER, this.backend.options.timeouts.server)
   }
 
   /** undici: a request body chunk was written (server-side activity). */
@@ -513,5 +522,6 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
     this.#termination = `${termination}--`
     this.#clear()
     this.body?.detach()
+    if (this.#ended) this.#log()
   }
 }

@@ -77,6 +77,11 @@ export class RequestBody {
     return this.#kept !== null || this.#bytes === 0
   }
 
+  /** True while the transport waits for client bytes. */
+  get stalled(): boolean {
+    return this.#stalled
+  }
+
   /** The error the client request failed with (an abort mid-upload), if any. */
   get failure(): Error | undefined {
     return this.#failure
