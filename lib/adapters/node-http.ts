@@ -16,7 +16,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { SwitchyardError } from '../errors.js'
-import { systemClock } from '../runtime.js'
 import type { Router } from '../routing/types.js'
 import { compileErrorPages, sendPage, writeRawPage } from './error-pages.js'
 import { HttpExchange } from './exchange.js'
@@ -97,7 +96,7 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     frontend,
     pages: compileErrorPages(frontend.errorPages),
     log: options.log,
-    now: options.now ?? systemClock.now,
+    now: options.now ?? (() => performance.now()),
   }
   const monitorUri = frontend.monitorUri
   const monitorFail = options.monitorFail ?? (() => backends.some((b) => !b.source.hasUsableServer()))

@@ -47,6 +47,9 @@ export class UpgradeExchange extends Forwarder {
   readonly #head: Buffer
   readonly #protocol: string
   #upstream: Duplex | undefined = undefined
+  /** Client bytes received before the 101 (bounded by `bufferSize`, then the socket is paused). */
+  readonly #early: Buffer[] = []
+  #earlyBytes = 0
   #writtenBefore = 0
   #tunnelEnd = '--'
 
@@ -58,6 +61,10 @@ export class UpgradeExchange extends Forwarder {
   }
 
   override start(): void {
+    // Node hands the socket over unread: read it (keeping what arrives) so that a client
+    // leaving before the 101 is noticed.
+    this.#socket.on('data', this.#onEarlyData)
+    this.#socket.once('end', this.#onClientEnd)
     this.#socket.on('close', this.#onClientClose)
     super.start()
   }
@@ -81,8 +88,12 @@ export class UpgradeExchange extends Forwarder {
     this.tunnelOpened()
     this.#upstream = socket
     this.#writtenBefore = (client as Socket).bytesWritten
+    client.off('data', this.#onEarlyData)
+    client.off('end', this.#onClientEnd)
     client.write(serialize('HTTP/1.1 101 Switching Protocols\r\n', headers, `connection: upgrade\r\nupgrade: ${upgrade}\r\n`))
     if (this.#head.length > 0) socket.write(this.#head)
+    for (const chunk of this.#early) socket.write(chunk)
+    this.#early.length = 0
     const tunnel = this.backend.options.timeouts.tunnel
     if (tunnel > 0) {
       ;(client as Socket).setTimeout(tunnel, this.#onClientIdle)
@@ -124,6 +135,17 @@ export class UpgradeExchange extends Forwarder {
     upstream.destroy()
     this.#socket.destroy()
     this.tunnelClosed(this.#tunnelEnd, (this.#socket as Socket).bytesWritten - this.#writtenBefore)
+  }
+
+  readonly #onEarlyData = (chunk: Buffer): void => {
+    this.#early.push(chunk)
+    this.#earlyBytes += chunk.length
+    if (this.#earlyBytes > this.backend.options.bufferSize) this.#socket.pause()
+  }
+
+  readonly #onClientEnd = (): void => {
+    // A client that half-closes before the 101 is gone.
+    this.#socket.destroy()
   }
 
   readonly #onClientIdle = (): void => {

@@ -397,9 +397,9 @@ t.test('an unusable server address is a connection failure', async (t) => {
 t.test('a response head that cannot be forwarded is a junk response (502)', async (t) => {
   const a = await upstream(t, echo('a'))
   class Refusing extends http.ServerResponse {
-    override writeHead(...args: Parameters<http.ServerResponse['writeHead']>): this {
-      if (args[0] === 200) throw new Error('refused')
-      return super.writeHead(...args)
+    override writeHead(statusCode: number, ...rest: unknown[]): this {
+      if (statusCode === 200) throw new Error('refused')
+      return (super.writeHead as (...args: unknown[]) => this)(statusCode, ...rest)
     }
   }
   const p = await proxy(t, [a])

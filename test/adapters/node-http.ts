@@ -101,7 +101,7 @@ t.test('monitor-uri answers itself: 200 while a server is usable, 503 otherwise'
   t.equal(ok.body, '<html><body><h1>200 OK</h1>\nService ready.\n</body></html>\n')
   t.equal(ok.headers['cache-control'], 'no-cache')
   t.equal((await send(p.port, { path: '/health?full=1' })).status, 200)
-  p.source.setUp('s1', false)
+  p.source.setState('s1', 'down')
   const down = await send(p.port, { path: '/health' })
   t.equal(down.status, 503)
   t.match(down.body, /No server is available/)
