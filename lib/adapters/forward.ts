@@ -184,7 +184,7 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
 
   /** The client side is finished (response delivered or connection closed): emit the log line. */
   protected clientEnded(): void {
-    if (this.#ended) return
+    // Called once: from the client side's single 'close' event.
     this.#ended = true
     this.clientClosed()
     if (this.#done) this.#log()
@@ -199,7 +199,8 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
     try {
       log({
         clientAddress: plainAddress(req.socket.remoteAddress),
-        clientPort: req.socket.remotePort ?? 0,
+        // Node cached the peer name when the constructor read remoteAddress.
+        clientPort: req.socket.remotePort!,
         backend: this.backend.name,
         server: this.#server?.name ?? '<NOSRV>',
         method: req.method!,
@@ -225,11 +226,6 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
   protected drained(): void {
     this.#arm(SERVER_TIMER, this.backend.options.timeouts.server)
     this.#resume!()
-  }
-
-  /** True once a response head was forwarded to the client. */
-  protected get responded(): boolean {
-    return this.#responded
   }
 
   // ── tunnels (upgrade) ─────────────────────────────────────────────────────
@@ -438,13 +434,14 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
       // Another server: free this slot now, acquire again (immediately) avoiding this server.
       this.#redispatched = true
       this.#release(OUTCOMES[kind], status === 0 ? undefined : status)
-      this.#arm(RETRY_TIMER, 0)
+      // A microtask, not a timer: out of undici's callback, yet no client event can come in between.
+      queueMicrotask(this.#retryNow)
       return
     }
     this.#arm(RETRY_TIMER, kind === 'conn-failure' || kind === 'connect-timeout' ? policy.turnaround : 0)
   }
 
-  #retryNow(): void {
+  readonly #retryNow = (): void => {
     this.#tw = Math.max(this.#tw, 0) + (this.ctx.now() - this.#waitStart)
     if (this.#lease === undefined) this.#admit(this.#server)
     else this.#attempt()
@@ -464,11 +461,8 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
 
   // ── timers: one slot, one kind at a time ──────────────────────────────────
 
+  /** Replaces the running timer (callers refresh a running one themselves). */
   #arm(kind: number, ms: number): void {
-    if (kind === this.#timerKind && this.#timer !== undefined) {
-      this.#timer.refresh()
-      return
-    }
     this.#clear()
     if (ms <= 0 && kind !== RETRY_TIMER) return
     this.#timerKind = kind
@@ -493,9 +487,9 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
 
   // ── endings ───────────────────────────────────────────────────────────────
 
+  /** Callers hold a lease: every failure, completion and client abort happens during an attempt or a same-server retry wait. */
   #release(outcome: LeaseOutcome, status?: number): void {
-    const lease = this.#lease
-    if (lease === undefined) return
+    const lease = this.#lease!
     this.#lease = undefined
     lease.release(outcome, status)
   }
@@ -516,7 +510,7 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
 
   /** Ends the exchange with a two-letter termination state (`--` for a normal end); persistence flags are `--`. */
   #finish(termination: string): void {
-    if (this.#done) return
+    // Called once: every caller runs only while the exchange is not done.
     this.#done = true
     this.#phase = '-'
     this.#termination = `${termination}--`

@@ -61,3 +61,12 @@ t.test('Express: a body parser in front makes the body unforwardable (500), WebS
   t.equal(await reply, 'ws:hi')
   ws.close()
 })
+
+t.test('Connect-style servers without originalUrl', async (t) => {
+  const a = await upstream(t, echo('a'))
+  const backend = createHttpBackend(new FixtureSource('be', [a]))
+  t.teardown(() => backend.close())
+  const middleware = expressMiddleware(createHttpHandler({ backend }))
+  const port = await listen(t, (await import('node:http')).createServer((req, res) => middleware(req, res, () => res.end('unreachable'))))
+  t.match(JSON.parse((await send(port, { path: '/plain' })).body), { url: '/plain' })
+})

@@ -1,9 +1,11 @@
 import http from 'node:http'
+import https from 'node:https'
 import net from 'node:net'
 import t from 'tap'
-import type { HttpLogEntry } from '../../lib/adapters/types.js'
-import { delay, echo, proxy, send, until, upstream } from '../fixtures/http.js'
-import { blackhole, rawServer, refusedAddress } from '../fixtures/faults.js'
+import type { HttpLogEntry, LeaseSource } from '../../lib/adapters/types.js'
+import { FixtureSource } from '../fixtures/lease-source.js'
+import { delay, echo, listen, proxy, send, until, upstream } from '../fixtures/http.js'
+import { blackhole, rawServer, refusedAddress, selfSignedCert } from '../fixtures/faults.js'
 
 /** An upstream that counts requests by method and answers `status`. */
 function counting(name: string, status: number, counts: Map<string, number>): http.RequestListener {
@@ -417,4 +419,61 @@ t.test('a status line without reason phrase, and 1xx interim answers dropped', a
   const reply = await send(p.port)
   t.equal(reply.status, 299)
   t.equal(reply.body, 'ok')
+})
+
+t.test('a client leaving while the server connection is still being set up: aborted when it completes, never sent (CC)', async (t) => {
+  const { key, cert } = selfSignedCert()
+  let requests = 0
+  const tlsPort = await listen(t, https.createServer({ key, cert }, (_req, res) => {
+    requests++
+    res.end()
+  }) as unknown as http.Server)
+  // A TCP relay holding each connection 150 ms: the TLS handshake (part of connecting) completes late.
+  const sockets: net.Socket[] = []
+  const relay = net.createServer((client) => {
+    sockets.push(client)
+    client.on('error', () => {})
+    setTimeout(() => {
+      const up = net.connect(tlsPort, '127.0.0.1')
+      sockets.push(up)
+      up.on('error', () => {})
+      client.pipe(up)
+      up.pipe(client)
+    }, 150)
+  })
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => {
+    for (const s of sockets) s.destroy()
+    relay.close()
+  })
+  const relayPort = (relay.address() as net.AddressInfo).port
+  const { logs, log } = collector()
+  const p = await proxy(t, [`https://127.0.0.1:${relayPort}`], { server: { verify: 'none' } }, { log })
+  const req = http.get({ host: '127.0.0.1', port: p.port, agent: false })
+  req.on('error', () => {})
+  await until(() => p.source.inflight('s1') === 1)
+  await delay(30)
+  req.destroy()
+  await until(() => logs.length === 1)
+  t.match(logs[0], { termination: 'CC--' })
+  t.ok(logs[0]!.Tc >= 100, 'the connection did complete')
+  t.same(p.source.releases, [{ server: 's1', outcome: 'client-abort', status: undefined }])
+  await delay(30)
+  t.equal(requests, 0, 'the request was never sent')
+})
+
+t.test('a lease source without the optional fast path and redispatch hint; no timeouts; no retries', async (t) => {
+  const dead = await refusedAddress()
+  const a = await upstream(t, (req, res) => {
+    let body = ''
+    req.on('data', (c: Buffer) => (body += c.toString()))
+    req.on('end', () => setTimeout(() => res.end(`a:${body}`), 20))
+  })
+  const fixture = new FixtureSource('be', [dead, a])
+  const plain: LeaseSource = { name: 'plain', acquire: (r) => fixture.acquire(r), hasUsableServer: () => true }
+  const p = await proxy(t, [], { redispatch: 1, timeouts: { server: 0, connect: 0 } }, { timeouts: { client: 0 } }, plain as FixtureSource)
+  t.equal((await send(p.port, { method: 'POST', body: 'b' })).body, 'a:b', 'redispatched after the refused connection')
+  t.same(fixture.releases.map((r) => r.outcome), ['connect-error', 'ok'])
+  const once = await proxy(t, [a], { retries: 0 })
+  t.equal((await send(once.port, { method: 'PUT', body: 'no retries, nothing kept' })).body, 'a:no retries, nothing kept')
 })

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { resolveHttpBackendOptions, type HttpBackendOptions } from '../../lib/adapters/resolve.js'
 import { compileRetryPolicy, isIdempotent, mayHaveReachedServer, retryCovers, shouldRedispatch, type RetryPolicy } from '../../lib/adapters/retry-policy.js'
-import { ServerRecord } from '../../lib/server.js'
+import { FixtureServer } from '../fixtures/lease-source.js'
 
 const policy = (o: HttpBackendOptions): RetryPolicy => compileRetryPolicy(resolveHttpBackendOptions(o))
 
@@ -46,9 +46,11 @@ t.test('may have reached the server', async (t) => {
 })
 
 t.test('redispatch decision (stream_choose_redispatch)', async (t) => {
-  const up = new ServerRecord({ name: 's', address: 'a' }, 0, 1)
-  const down = new ServerRecord({ name: 's', address: 'a', operational: 'down' }, 0, 1)
-  const starting = new ServerRecord({ name: 's', address: 'a', operational: 'starting' }, 0, 1)
+  const up = new FixtureServer('s', 'a', 0, 0)
+  const down = new FixtureServer('s', 'a', 0, 0)
+  down.operational = 'down'
+  const starting = new FixtureServer('s', 'a', 0, 0)
+  starting.operational = 'starting'
   const off = policy({ redispatch: false })
   t.notOk(shouldRedispatch(off, 1, down, true), 'disabled')
   const last = policy({ redispatch: true, retries: 3 })

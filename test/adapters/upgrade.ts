@@ -119,6 +119,9 @@ t.test('a non-101 answer is relayed and the connection closed', async (t) => {
   t.match(text, /^HTTP\/1\.1 426 Upgrade Required\r\n/)
   t.match(text, /connection: close\r\n\r\nupgrade required$/)
   t.same(p.source.releases, [{ server: 's1', outcome: 'ok', status: 426 }])
+  const odd = await rawServer(t, (socket) => socket.end('HTTP/1.1 299\r\nContent-Length: 0\r\n\r\n'))
+  const q = await proxy(t, [odd])
+  t.match(await raw(q.port, `GET / HTTP/1.1\r\nHost: a\r\n${WS_HEAD}\r\n`), /^HTTP\/1\.1 299 \r\ncontent-length: 0\r\nconnection: close\r\n\r\n$/, 'unknown status, no reason phrase')
 })
 
 async function upstream426(t: Parameters<typeof listen>[0]): Promise<string> {
@@ -205,9 +208,10 @@ t.test('upgrade failures: refused server 503, client leaving while waiting for t
   const q = await proxy(t, [silent], {}, { log: (e) => logs.push(e) })
   const socket = net.connect(q.port, '127.0.0.1')
   socket.write(`GET / HTTP/1.1\r\nHost: a\r\n${WS_HEAD}\r\n`)
+  socket.on('error', () => {})
   await until(() => q.source.inflight('s1') === 1)
   await delay(20)
-  socket.destroy()
+  socket.resetAndDestroy()
   await until(() => closed && logs.length === 1)
   t.match(logs[0], { termination: 'CH--' })
   t.same(q.source.releases, [{ server: 's1', outcome: 'client-abort', status: undefined }])
@@ -251,4 +255,33 @@ t.test('a client half-closing before the 101 is gone (CH)', async (t) => {
   await until(() => logs.length === 1)
   t.match(logs[0], { termination: 'CH--' })
   t.same(p.source.releases, [{ server: 's1', outcome: 'client-abort', status: undefined }])
+})
+
+t.test('a server failing mid-answer or mid-tunnel: the client connection is cut', async (t) => {
+  const cutting = await rawServer(t, (socket) => {
+    socket.write('HTTP/1.1 403 Forbidden\r\nContent-Length: 100\r\n\r\npartial', () => setTimeout(() => socket.resetAndDestroy(), 10))
+  })
+  const logs: HttpLogEntry[] = []
+  const p = await proxy(t, [cutting], {}, { log: (e) => logs.push(e) })
+  t.match(await raw(p.port, `GET / HTTP/1.1\r\nHost: a\r\n${WS_HEAD}\r\n`), /^HTTP\/1\.1 403 Forbidden\r\n[^]*\r\n\r\npartial$/)
+  await until(() => logs.length === 1)
+  t.match(logs[0], { termination: 'SD--', status: 403 })
+  const resetting = await rawServer(t, (socket) => {
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: foo\r\n\r\n', () => setTimeout(() => socket.resetAndDestroy(), 10))
+  })
+  const q = await proxy(t, [resetting])
+  t.match(await raw(q.port, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: foo\r\n\r\n'), /^HTTP\/1\.1 101 /)
+  await until(() => q.source.releases.length === 1)
+  t.same(q.source.releases, [{ server: 's1', outcome: 'ok', status: 101 }])
+})
+
+t.test('timeout tunnel: the side idle longest is reported (cD when the client was last heard from first)', async (t) => {
+  const a = await rawServer(t, (socket) => socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: foo\r\n\r\n'))
+  const logs: HttpLogEntry[] = []
+  const p = await proxy(t, [a], { timeouts: { tunnel: 60 } }, { log: (e) => logs.push(e) })
+  await raw(p.port, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: foo\r\n\r\n', (socket, all) => {
+    if (all.endsWith('\r\n\r\n')) socket.write('X')
+  })
+  await until(() => logs.length === 1)
+  t.equal(logs[0]!.termination, 'cD--')
 })
