@@ -4,18 +4,19 @@
  * raw `Pool.dispatch()` handler API, measured interleaved with autocannon.
  *
  *   node --import tsx bench/transport.ts [--duration 5] [--rounds 2] [--body 100]
+ *   npm run bench -- transport
  *
  * Each proxy and the upstream run in their own child process; autocannon runs
- * in this one. Results go to stdout and bench/results/transport-<time>.json.
+ * in this one. Results go to stdout and bench/results/transport.json.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import http from 'node:http'
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { Pool } from 'undici'
 import type { Dispatcher } from 'undici'
 import autocannon from 'autocannon'
+import { writeResults } from './results.js'
 
 const self = fileURLToPath(import.meta.url)
 
@@ -121,8 +122,10 @@ function child(args: string[]): Promise<{ proc: ChildProcess; port: number }> {
   })
 }
 
-async function main(): Promise<void> {
+/** Runs the benchmark (also the `npm run bench -- transport` entry point). */
+export async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({
+    args,
     options: {
       role: { type: 'string' },
       port: { type: 'string' },
@@ -167,9 +170,7 @@ async function main(): Promise<void> {
   const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
   const summary = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, { rps: mean(v.rps), p50: mean(v.p50), p99: mean(v.p99) }]))
   console.table(summary)
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true })
-  const out = new URL(`./results/transport-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url)
-  writeFileSync(out, JSON.stringify({ node: process.version, duration, connections, body: Number(values.body), results, summary }, null, 2))
+  writeResults('transport', { duration, connections, body: Number(values.body), results, summary })
 }
 
-await main()
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await run(process.argv.slice(2))

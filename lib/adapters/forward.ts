@@ -77,6 +77,9 @@ const ANSWERS: Readonly<Record<Exclude<FailureKind, 'status'>, readonly [ErrorSt
   'response-timeout': [504, 'sH'],
 }
 
+/** Termination state of a synchronous refusal (`nosrv`, `closed`: `SC`). */
+const REFUSALS: Readonly<Record<string, string>> = { full: 'SQ' }
+
 /** Termination state for each admission error code. */
 const ADMISSION: Readonly<Record<string, string>> = {
   SWY_ERR_QUEUE_FULL: 'SQ',
@@ -261,9 +264,10 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
     const pick = this.#pick
     pick.avoid = avoid
     const source = this.backend.source
-    const lease = source.tryAcquire?.(pick)
-    if (lease !== undefined) {
-      this.#leased(lease)
+    const admission = source.tryAcquire?.(pick)
+    if (admission !== undefined && admission.status !== 'queued') {
+      if (admission.status === 'ok') this.#leased(admission.lease)
+      else this.#answer(503, REFUSALS[admission.status] ?? 'SC')
       return
     }
     if (this.ctx.frontend.abortOnClose) {

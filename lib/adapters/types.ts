@@ -3,7 +3,7 @@
  * them ({@link LeaseSource}) and the resolved (validated, defaulted) options
  * they run with. Defaults live in `options/defaults.ts`; `resolve.ts` fills them.
  */
-import type { AcquireRequest, Lease } from '../queue/types.js'
+import type { AcquireRequest, Admission, Lease } from '../queue/types.js'
 
 /**
  * What the HTTP adapters need from a backend: admission of a request onto one
@@ -21,11 +21,12 @@ export interface LeaseSource {
    */
   acquire(request: AcquireRequest): Promise<Lease>
   /**
-   * Optional fast path: a lease when a slot is free right now without queueing, else
-   * `undefined` (the adapter then calls {@link acquire}). Saves a promise and an
-   * `AbortSignal` per request on an unsaturated backend. Must not jump a queue.
+   * Optional synchronous fast path (`Backend.tryAcquire`): `ok` holds a lease; `queued`
+   * reserves nothing (the adapter then calls {@link acquire} to wait); `full`, `nosrv`
+   * and `closed` are final refusals, answered 503 without calling `acquire`. Saves a
+   * promise and an `AbortSignal` per request on an unsaturated backend.
    */
-  tryAcquire?(request: AcquireRequest): Lease | undefined
+  tryAcquire?(request: AcquireRequest): Admission
   /** True while at least one server may take balanced traffic (HAProxy `nbsrv(be) > 0`); used by `monitor-uri`. */
   hasUsableServer(): boolean
   /**

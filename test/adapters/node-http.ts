@@ -218,6 +218,20 @@ t.test('admission errors map to HAProxy answers', async (t) => {
   }
 })
 
+t.test('synchronous refusals of tryAcquire are answered without calling acquire', async (t) => {
+  const a = await upstream(t, echo('a'))
+  const logs: HttpLogEntry[] = []
+  const p = await proxy(t, [a], {}, { log: (e) => logs.push(e) })
+  for (const [refusal, termination] of [['full', 'SQ--'], ['nosrv', 'SC--'], ['closed', 'SC--']] as const) {
+    p.source.refuseWith = refusal
+    logs.length = 0
+    t.equal((await send(p.port)).status, 503)
+    await until(() => logs.length === 1)
+    t.equal(logs[0]!.termination, termination, refusal)
+  }
+  t.equal(p.source.requests.length, 0, 'acquire never called')
+})
+
 t.test('a client leaving while queued leaves the queue (abortOnClose), or returns the lease when it comes', async (t) => {
   let hold: (() => void) | undefined
   const a = await upstream(t, (req, res) => {
