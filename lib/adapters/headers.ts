@@ -11,6 +11,8 @@
 
 const HOP_BY_HOP: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect'])
 
+const SIMPLE = /^(?:keep-alive|close|upgrade)$/i
+
 /** True for a lower-case field name that never crosses the proxy. */
 export function isHopByHop(name: string): boolean {
   return HOP_BY_HOP.has(name) || name.startsWith('proxy-')
@@ -21,6 +23,8 @@ export function isHopByHop(name: string): boolean {
  * `close`, `keep-alive` and `upgrade` are left out: they are removed anyway.
  */
 export function connectionTokens(value: string, into?: Set<string>): Set<string> | undefined {
+  // The common single values name no field: no split, no allocation.
+  if (SIMPLE.test(value)) return into
   let set = into
   for (const part of value.split(',')) {
     const token = part.trim().toLowerCase()
@@ -36,8 +40,7 @@ export function connectionTokens(value: string, into?: Set<string>): Set<string>
  * Returns `undefined` when the request carries several `Host` fields (answered 400).
  */
 export function requestHeaders(raw: readonly string[], connection: string | undefined, drop: ReadonlySet<string> | undefined): string[] | undefined {
-  // The common values name no other field: skip the parse (and its allocations).
-  const named = connection === undefined || /^(?:keep-alive|close|upgrade)$/i.test(connection) ? undefined : connectionTokens(connection)
+  const named = connection === undefined ? undefined : connectionTokens(connection)
   const out: string[] = []
   let hosts = 0
   for (let i = 0; i < raw.length; i += 2) {
