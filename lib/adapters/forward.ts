@@ -134,6 +134,7 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
    * @param path origin-form request target
    * @param headers request headers for the server (hop-by-hop removed, forwarding headers added)
    * @param hasBody the request has a body (Content-Length > 0 or chunked)
+   * @param upgrade the `Upgrade` protocol for an upgrade request (sent through undici's `upgrade` option)
    */
   constructor(req: IncomingMessage, backend: HttpBackend, ctx: HandlerContext, t0: number, path: string, headers: string[], hasBody: boolean, upgrade: string | undefined) {
     this.req = req
@@ -168,8 +169,8 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
     this.#admit(undefined)
   }
 
-  /** The client connection closed before the exchange finished. */
-  protected clientClosed(): void {
+  /** The client connection closed: abort whatever is in progress (nothing once done). */
+  #clientClosed(): void {
     if (this.#done) return
     this.#clientGone = true
     if (this.#abort !== undefined) {
@@ -189,7 +190,7 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
   protected clientEnded(): void {
     // Called once: from the client side's single 'close' event.
     this.#ended = true
-    this.clientClosed()
+    this.#clientClosed()
     if (this.#done) this.#log()
   }
 

@@ -283,3 +283,27 @@ t.test('handle(req, res, next): next() instead of 503 when no backend matches', 
   const port = await listen(t, http.createServer((req, res) => handler.handle(req, res, () => res.end('next'))))
   t.equal((await send(port)).body, 'next')
 })
+
+t.test('server concurrency never exceeds maxconn, as counted by the servers themselves', async (t) => {
+  const peaks = new Map<string, number>()
+  const make = (name: string): http.RequestListener => {
+    let current = 0
+    return (req, res) => {
+      current++
+      peaks.set(name, Math.max(peaks.get(name) ?? 0, current))
+      setTimeout(() => {
+        current--
+        echo(name)(req, res)
+      }, 15)
+    }
+  }
+  const a = await upstream(t, make('a'))
+  const b = await upstream(t, make('b'))
+  const source = new FixtureSource('be', [a, b], { maxconn: 2 })
+  const p = await proxy(t, [a, b], {}, {}, source)
+  const replies = await Promise.all(Array.from({ length: 12 }, () => send(p.port)))
+  t.same(replies.map((r) => r.status), new Array(12).fill(200))
+  t.same([peaks.get('a'), peaks.get('b')], [2, 2])
+  t.equal(source.releases.length, 12)
+  t.equal(source.inflight('s1') + source.inflight('s2'), 0)
+})
