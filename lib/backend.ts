@@ -254,6 +254,20 @@ export class Backend extends EventEmitter<BackendEvents> {
     return this.#farm.get(name)
   }
 
+  /** True while some server may take balanced traffic (HAProxy: backend UP, `nbsrv(be) > 0`). */
+  hasUsableServer(): boolean {
+    return this.#farm.hasUsable()
+  }
+
+  /**
+   * True when a failed connection should be retried on another server at once:
+   * more than one active server is usable and the algorithm is not hash-based
+   * (HAProxy `stream_choose_redispatch`, fourth rule).
+   */
+  redispatchEveryRetry(): boolean {
+    return this.#farm.activeUsable > 1 && this.#farm.skipsSaturated
+  }
+
   /** The `fullconn` in force (0: dynamic limits off). */
   get fullconn(): number {
     return this.#fullconn

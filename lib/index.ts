@@ -2,6 +2,24 @@
  * switchyard: HAProxy's load-balancing model inside a Node.js process.
  * Public surface: explicit named re-exports only.
  */
+export {
+  createProxy,
+  Proxy,
+  ProxyBackend,
+  type BackendOptions,
+  type ProxyEvents,
+  type ProxyOptions,
+  type RouteOptions,
+  type ServerOptions,
+} from './proxy.js'
+export { createHttpHandler, applyServerTimeouts, type HttpHandler, type HttpHandlerOptions } from './adapters/node-http.js'
+export { createHttpBackend, HttpBackend } from './adapters/http-backend.js'
+export type { HttpBackendOptions, HttpFrontendOptions } from './adapters/resolve.js'
+export type { ErrorPage, ErrorPages, HttpLogEntry, HttpLogger, LeaseSource, RetryOnKeyword, ServerTransportOptions } from './adapters/types.js'
+export { expressMiddleware, type ConnectMiddleware } from './adapters/express.js'
+export { fastifySwitchyard, type FastifySwitchyardOptions } from './adapters/fastify.js'
+export { createRouter } from './routing/router.js'
+export type { HeaderCondition, RouteCondition, RouteRule, Router, RouterOptions } from './routing/types.js'
 export { Farm, type FarmOptions } from './balance/farm.js'
 export { BALANCE_NAMES, algorithmTraits, balanceNameOf, createBalancer, type AlgorithmTraits } from './balance/registry.js'
 export { buildMapTable, staticWeight } from './balance/map-table.js'
@@ -22,7 +40,7 @@ export type {
 } from './balance/types.js'
 export { MAX_WEIGHT, WEIGHT_SCALE, isSaturated, type ServerSpec } from './server.js'
 export { resolveBalance, type BalanceOptions } from './options/balance.js'
-export { Backend, type BackendCounters, type BackendOptions, type ServerCounters } from './backend.js'
+export { Backend, type BackendCounters, type BackendOptions as CoreBackendOptions, type ServerCounters } from './backend.js'
 export type { BackendEvents } from './events.js'
 export type { AcquireRequest, Admission, Lease, LeaseOutcome } from './queue/types.js'
 export { PendingQueue, QueueTicket, ticketBefore, type TicketState } from './queue/pending-queue.js'

@@ -1,0 +1,400 @@
+/**
+ * The public face of switchyard's HTTP mode: `createProxy()`, `addBackend()`,
+ * `addServer()`. Options are validated here (zod, once), then handed to the
+ * core {@link Backend} (balancing, limits, queues) and to the HTTP adapters
+ * (forwarding, retries, timeouts) as resolved objects.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { EventEmitter } from 'eventemitter3'
+import { createHttpBackend, type HttpBackend } from './adapters/http-backend.js'
+import { applyServerTimeouts, createHttpHandler, type HttpHandler } from './adapters/node-http.js'
+import type { BackendTimeouts, ErrorPages, FrontendTimeouts, HttpLogger, RetryOnKeyword } from './adapters/types.js'
+import { parseServerAddress } from './adapters/upstream.js'
+import type { AdminState, OperationalState, ServerView } from './balance/types.js'
+import { Backend, type BackendCounters } from './backend.js'
+import { SwitchyardError } from './errors.js'
+import type { BackendEvents } from './events.js'
+import { resolveBalance, type BalanceOptions } from './options/balance.js'
+import { DEFAULT_TIMEOUT_CONNECT } from './options/defaults.js'
+import { parseOptions } from './options/parse.js'
+import { BackendOptionsSchema, ProxyOptionsSchema, ServerOptionsSchema } from './options/schema.js'
+import type { AcquireRequest, Admission, Lease } from './queue/types.js'
+import { createRouter } from './routing/router.js'
+import type { RouteCondition } from './routing/types.js'
+import { defaultDeps } from './runtime.js'
+import type { Deps } from './types.js'
+import type { WeightChange } from './weight-change.js'
+import type { z } from 'zod'
+
+/**
+ * Options of {@link createProxy} (the frontend side).
+ * @example createProxy({ timeouts: { client: 30_000 }, monitorUri: '/health' })
+ */
+export type ProxyOptions = Omit<z.input<typeof ProxyOptionsSchema>, 'log' | 'errorPages'> & {
+  /** Per-request log hook with HAProxy's HTTP log fields; off when absent. HAProxy: `option httplog`. */
+  readonly log?: HttpLogger | undefined
+  /** Replacement answers for generated statuses. HAProxy: `errorfile`. */
+  readonly errorPages?: ErrorPages | undefined
+}
+
+/**
+ * Options of {@link Proxy.addBackend}: balancing, limits, queueing, timeouts,
+ * retries and forwarding. Every key is optional.
+ *
+ * - `balance`: the algorithm (HAProxy `balance`). @default 'roundrobin'
+ * - `allbackups`: balance over every usable backup (HAProxy `option allbackups`). @default false
+ * - `maxconn`: requests in service at once over the backend, 0 = unlimited. @default 0
+ * - `fullconn`: load at which servers reach `maxconn` (HAProxy `fullconn`). @default ceil(maxconn / 10)
+ * - `timeouts.connect` (5000), `.server` (50000, answered 504), `.queue` (= connect, answered 503), `.tunnel` (3600000), in ms.
+ * - `retries` (3), `redispatch` (false; true = on the last retry; N = every N-th), `retryOn` (['conn-failure']),
+ *   `retryNonIdempotent` (false), `bufferSize` (16384 bytes kept for replays).
+ * - `forwardFor`, `originalTo`, `forwardedProto`, `forwardedHost`: forwarding headers (off).
+ * - `idleTimeout`: idle pooled server connections close after this, keep it below the servers' own (4000 ms).
+ * - `server`: transport defaults for every server (`ssl`, `verify`, `ca`, `sni`, `source`).
+ * - `errorPages`: replacement answers for this backend's errors.
+ */
+export type BackendOptions = Omit<z.input<typeof BackendOptionsSchema>, 'balance' | 'retryOn' | 'errorPages'> & {
+  readonly balance?: BalanceOptions | undefined
+  readonly retryOn?: readonly RetryOnKeyword[] | undefined
+  readonly errorPages?: ErrorPages | undefined
+}
+
+/**
+ * Options of {@link ProxyBackend.addServer}.
+ *
+ * - `address`: `http://host:port`, `https://host:port` or `host:port` (required).
+ * - `weight` 0..256 (1), `id` (declaration position), `backup` (false), `maxconn` (0 = unlimited),
+ *   `minconn`, `maxqueue` (0 = unlimited), `disabled` (false: start in maintenance).
+ * - `ssl`, `verify` ('required'), `ca` (PEM), `sni`, `source`: TLS and the local address of connections.
+ */
+export type ServerOptions = z.input<typeof ServerOptionsSchema>
+
+/** A routing rule: send matching requests to a backend. HAProxy: `use_backend <name> if <cond>`. */
+export interface RouteOptions {
+  /** Backend name. */
+  readonly backend: string
+  readonly if?: RouteCondition | undefined
+  readonly unless?: RouteCondition | undefined
+}
+
+/** Events of a {@link Proxy}. */
+export interface ProxyEvents {
+  /** A backend was added. */
+  'backend:add': [backend: ProxyBackend]
+  /** The proxy finished closing. */
+  'proxy:close': []
+}
+
+/**
+ * One backend of a proxy: the core {@link Backend} (servers, balancing,
+ * queues, events) plus its HTTP forwarding. Events are the core backend's.
+ */
+export class ProxyBackend {
+  /** The core backend: balancing, limits, queues; emits {@link BackendEvents}. */
+  readonly core: Backend
+  /** The HTTP side: pools, retries, forwarding. */
+  readonly http: HttpBackend
+
+  constructor(core: Backend, http: HttpBackend) {
+    this.core = core
+    this.http = http
+  }
+
+  /** Backend name. */
+  get name(): string {
+    return this.core.name
+  }
+
+  /** Servers in declaration order. */
+  get servers(): readonly ServerView[] {
+    return this.core.servers
+  }
+
+  /**
+   * Adds a server. HAProxy: `server <name> <address> [weight N] [maxconn N] …`.
+   * @throws {SwitchyardError} SWY_ERR_INVALID_OPTION (naming the field), SWY_ERR_DUPLICATE_SERVER
+   */
+  addServer(name: string, options: ServerOptions): ServerView {
+    const where = `server "${name}" of backend "${this.name}"`
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new SwitchyardError('SWY_ERR_INVALID_OPTION', `Expected a server name (non-empty string), got \`${String(name)}\``, { field: 'name', value: name })
+    }
+    const o = parseOptions(ServerOptionsSchema, options, where)
+    parseServerAddress(o.address, o.ssl ?? false) // validates the address, naming it
+    if (this.core.server(name) !== undefined) {
+      throw new SwitchyardError('SWY_ERR_DUPLICATE_SERVER', `Server "${name}" already exists in backend "${this.name}"`, { server: name })
+    }
+    const server = this.core.addServer({
+      name,
+      address: o.address,
+      id: o.id,
+      weight: o.weight,
+      backup: o.backup,
+      maxconn: o.maxconn,
+      minconn: o.minconn,
+      maxqueue: o.maxqueue,
+      admin: o.disabled === true ? 'maint' : 'ready',
+    })
+    if (o.ssl !== undefined || o.verify !== undefined || o.ca !== undefined || o.sni !== undefined || o.source !== undefined) {
+      this.http.setServerTransport(name, { ssl: o.ssl, verify: o.verify, ca: o.ca, sni: o.sni, source: o.source })
+    }
+    return server
+  }
+
+  /**
+   * Removes a server: it takes no new traffic, its queued requests go elsewhere,
+   * in-flight requests finish; resolves when its connection pool is closed.
+   * HAProxy: `del server`.
+   * @throws {SwitchyardError} SWY_ERR_UNKNOWN_SERVER
+   */
+  async removeServer(name: string): Promise<void> {
+    this.core.removeServer(name)
+    await this.http.removeServer(name)
+  }
+
+  /** The server named `name`, if any. */
+  server(name: string): ServerView | undefined {
+    return this.core.server(name)
+  }
+
+  /** Sets a weight, absolute or `'N%'` of the configured one. HAProxy: `set weight`. */
+  setWeight(name: string, weight: WeightChange): void {
+    this.core.setWeight(name, weight)
+  }
+
+  /** Sets the admin state. HAProxy: `set server <b>/<s> state ready|drain|maint`. */
+  setState(name: string, state: AdminState): void {
+    this.core.setAdmin(name, state)
+  }
+
+  /** Forces the operational state. HAProxy: `set server <b>/<s> health up|stopping|down`. */
+  setHealth(name: string, state: OperationalState): void {
+    this.core.setOperational(name, state)
+  }
+
+  /** Changes a server's maxconn. HAProxy: `set maxconn server`. */
+  setMaxconn(name: string, maxconn: number): void {
+    this.core.setMaxconn(name, maxconn)
+  }
+
+  /** Counters of the backend and its servers. */
+  counters(): BackendCounters {
+    return this.core.counters()
+  }
+
+  /** Waits for a slot (the {@link Backend.acquire} of the core). */
+  acquire(request: AcquireRequest): Promise<Lease> {
+    return this.core.acquire(request)
+  }
+
+  /** Synchronous admission (the {@link Backend.tryAcquire} of the core). */
+  tryAcquire(request: AcquireRequest): Admission {
+    return this.core.tryAcquire(request)
+  }
+
+  /** Listens to the core backend's events. */
+  on<E extends keyof BackendEvents>(event: E, listener: (...args: BackendEvents[E]) => void): this {
+    this.core.on(event, listener as never)
+    return this
+  }
+}
+
+/**
+ * A load balancer inside the application: backends, routing rules and the
+ * request handlers to mount on an HTTP server.
+ */
+export class Proxy extends EventEmitter<ProxyEvents> {
+  readonly #deps: Deps
+  readonly #options: z.output<typeof ProxyOptionsSchema>
+  readonly #backends = new Map<string, ProxyBackend>()
+  readonly #routes: RouteOptions[] = []
+  readonly #servers = new Set<Server>()
+  #defaultBackend: string | undefined
+  #built: HttpHandler | undefined
+  #closed = false
+
+  /**
+   * The request listener: `http.createServer(proxy.handler)`. Also works as
+   * `(req, res)` anywhere a node:http handler fits.
+   */
+  readonly handler: (req: IncomingMessage, res: ServerResponse) => void
+  /** The `'upgrade'` listener: `server.on('upgrade', proxy.upgrade)` (WebSocket and other upgrades). */
+  readonly upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
+
+  constructor(options: ProxyOptions = {}, deps: Partial<Deps> = {}) {
+    super()
+    this.#options = parseOptions(ProxyOptionsSchema, options, 'createProxy')
+    this.#deps = defaultDeps(deps)
+    this.handler = (req, res) => this.#handler()(req, res)
+    this.upgrade = (req, socket, head) => this.#handler().upgrade(req, socket, head)
+  }
+
+  /** Backends by name, in the order they were added. */
+  get backends(): readonly ProxyBackend[] {
+    return [...this.#backends.values()]
+  }
+
+  /**
+   * Adds a backend. The first backend added is the default one until
+   * {@link setDefaultBackend} says otherwise.
+   * @throws {SwitchyardError} SWY_ERR_INVALID_OPTION, SWY_ERR_DUPLICATE_BACKEND
+   */
+  addBackend(name: string, options: BackendOptions = {}): ProxyBackend {
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new SwitchyardError('SWY_ERR_INVALID_OPTION', `Expected a backend name (non-empty string), got \`${String(name)}\``, { field: 'name', value: name })
+    }
+    if (this.#backends.has(name)) throw new SwitchyardError('SWY_ERR_DUPLICATE_BACKEND', `Backend "${name}" already exists`, { backend: name })
+    const where = `backend "${name}"`
+    const o = parseOptions(BackendOptionsSchema, options, where)
+    const balance = resolveBalance(o.balance as BalanceOptions | undefined, `${where} balance`)
+    const core = new Backend(name, {
+      balance,
+      allbackups: o.allbackups,
+      maxconn: o.maxconn,
+      fullconn: o.fullconn,
+      timeoutQueue: o.timeouts?.queue,
+      // HAProxy: `timeout queue` defaults to `timeout connect`.
+      timeoutConnect: o.timeouts?.connect ?? DEFAULT_TIMEOUT_CONNECT,
+      redispatch: o.redispatch !== undefined && o.redispatch !== false && o.redispatch !== 0,
+    }, this.#deps)
+    const http = createHttpBackend(core, {
+      // Unset keys fall back to defaults in the resolver (`??`), so an explicit undefined is harmless.
+      timeouts: o.timeouts as Partial<BackendTimeouts> | undefined,
+      retries: o.retries,
+      redispatch: o.redispatch,
+      retryOn: o.retryOn,
+      retryNonIdempotent: o.retryNonIdempotent,
+      bufferSize: o.bufferSize,
+      forwardFor: o.forwardFor,
+      originalTo: o.originalTo,
+      forwardedProto: o.forwardedProto,
+      forwardedHost: o.forwardedHost,
+      idleTimeout: o.idleTimeout,
+      server: o.server,
+      errorPages: o.errorPages as ErrorPages | undefined,
+    })
+    const backend = new ProxyBackend(core, http)
+    this.#backends.set(name, backend)
+    this.#built = undefined
+    this.emit('backend:add', backend)
+    return backend
+  }
+
+  /**
+   * The backend named `name`.
+   * @throws {SwitchyardError} SWY_ERR_UNKNOWN_BACKEND
+   */
+  getBackend(name: string): ProxyBackend {
+    const backend = this.#backends.get(name)
+    if (backend === undefined) throw new SwitchyardError('SWY_ERR_UNKNOWN_BACKEND', `No backend named "${name}"`, { backend: name })
+    return backend
+  }
+
+  /**
+   * Adds a routing rule, evaluated in the order added; the first match wins.
+   * HAProxy: `use_backend <name> if <cond>`.
+   * @throws {SwitchyardError} SWY_ERR_UNKNOWN_BACKEND
+   */
+  route(rule: RouteOptions): this {
+    this.getBackend(rule.backend)
+    this.#routes.push(rule)
+    this.#built = undefined
+    return this
+  }
+
+  /**
+   * Sets the backend for requests no rule matched. HAProxy: `default_backend`.
+   * @throws {SwitchyardError} SWY_ERR_UNKNOWN_BACKEND
+   */
+  setDefaultBackend(name: string): this {
+    this.getBackend(name)
+    this.#defaultBackend = name
+    this.#built = undefined
+    return this
+  }
+
+  /**
+   * Creates an HTTP server with this proxy's handlers and timeouts and starts
+   * listening. Resolves with the server once it listens; {@link close} stops it.
+   * @param port @default 0 (any free port: read it from `server.address()`)
+   * @param host @default '127.0.0.1'
+   */
+  listen(port = 0, host = '127.0.0.1'): Promise<Server> {
+    const server = createServer(this.handler)
+    server.on('upgrade', this.upgrade)
+    applyServerTimeouts(server, this.#handler().options)
+    this.#servers.add(server)
+    server.once('close', () => this.#servers.delete(server))
+    return new Promise((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, host, () => {
+        server.off('error', reject)
+        resolve(server)
+      })
+    })
+  }
+
+  /**
+   * Stops the servers started by {@link listen}, closes every backend (queued
+   * requests are answered 503) and their connection pools. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    const servers = [...this.#servers]
+    await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve())
+            server.closeIdleConnections()
+          }),
+      ),
+    )
+    for (const backend of this.#backends.values()) backend.core.close()
+    await Promise.all([...this.#backends.values()].map((b) => b.http.close()))
+    this.emit('proxy:close')
+  }
+
+  /** The current handler, rebuilt after backends or rules changed. */
+  #handler(): HttpHandler {
+    if (this.#built !== undefined) return this.#built
+    const o = this.#options
+    const frontend = {
+      timeouts: o.timeouts as Partial<FrontendTimeouts> | undefined,
+      monitorUri: o.monitorUri,
+      maxHeaders: o.maxHeaders,
+      abortOnClose: o.abortOnClose,
+      errorPages: o.errorPages as ErrorPages | undefined,
+      log: o.log as HttpLogger | undefined,
+      now: () => this.#deps.clock.now(),
+    }
+    const backends = [...this.#backends.values()]
+    const fallback = this.#defaultBackend ?? backends[0]?.name
+    const router = createRouter({
+      rules: this.#routes.map((r) => ({ backend: this.getBackend(r.backend).http, if: r.if, unless: r.unless })),
+      defaultBackend: fallback === undefined ? undefined : this.getBackend(fallback).http,
+    })
+    this.#built = createHttpHandler({ ...frontend, router })
+    return this.#built
+  }
+}
+
+/**
+ * Creates a load balancer.
+ *
+ * @example
+ * ```ts
+ * const proxy = createProxy()
+ * const web = proxy.addBackend('web', { balance: 'leastconn', timeouts: { server: 10_000 } })
+ * web.addServer('s1', { address: 'http://10.0.0.1:8080', maxconn: 100 })
+ * web.addServer('s2', { address: 'http://10.0.0.2:8080', maxconn: 100 })
+ * http.createServer(proxy.handler).on('upgrade', proxy.upgrade).listen(80)
+ * ```
+ * @param deps clock, scheduler and random to use instead of the system ones (tests)
+ * @throws {SwitchyardError} SWY_ERR_INVALID_OPTION naming the field
+ */
+export function createProxy(options: ProxyOptions = {}, deps: Partial<Deps> = {}): Proxy {
+  return new Proxy(options, deps)
+}
