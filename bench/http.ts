@@ -26,9 +26,7 @@ import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import httpProxy from 'http-proxy'
 import { Pool, type Dispatcher } from 'undici'
-import { createHttpBackend } from '../lib/adapters/http-backend.js'
-import { createHttpHandler } from '../lib/adapters/node-http.js'
-import { FixtureSource } from '../test/fixtures/lease-source.js'
+import { createProxy } from '../lib/proxy.js'
 import { writeResults } from './results.js'
 
 const self = fileURLToPath(import.meta.url)
@@ -67,8 +65,11 @@ function strip<T extends Record<string, unknown>>(headers: T): T {
 /** The proxies under test, each built over the upstream addresses. */
 const proxies: Record<Exclude<Case, 'direct'>, (addresses: string[]) => http.Server> = {
   switchyard(addresses) {
-    const backend = createHttpBackend(new FixtureSource('bench', addresses, { record: false }))
-    return http.createServer(createHttpHandler({ backend }))
+    // The real thing: createProxy → core Backend (roundrobin) → HTTP adapters.
+    const proxy = createProxy()
+    const web = proxy.addBackend('bench', { balance: 'roundrobin' })
+    addresses.forEach((address, i) => web.addServer(`s${i + 1}`, { address }))
+    return http.createServer(proxy.handler)
   },
   'undici-minimal'(addresses) {
     const pools = addresses.map((a) => new Pool(a, { connections: 256 }))
