@@ -119,3 +119,49 @@ export type {
   ValueFormat,
   VerdictAction,
 } from './rules/types.js'
+export { HealthMonitor, type HealthMonitorOptions } from './health/monitor.js'
+export {
+  resolveServerHealth,
+  type AgentOptions,
+  type CheckOptions,
+  type CheckType,
+  type HttpCheckOptions,
+  type ObserveOptions,
+  type ResolvedAgent,
+  type ResolvedCheck,
+  type ResolvedHttpCheck,
+  type ResolvedObserve,
+  type ResolvedServerHealth,
+  type ServerHealthOptions,
+} from './health/options.js'
+export {
+  checkInterval,
+  classifyOutcome,
+  failCheck,
+  firstCheckDelay,
+  initialHealth,
+  isPassing,
+  maxHealth,
+  onErrorHealth,
+  passCheck,
+  spreadDelay,
+  startSpread,
+  statusText,
+  verdict,
+  type CheckIntervals,
+  type HealthContext,
+  type InitialState,
+  type ObserveMode,
+  type OnErrorAction,
+  type RiseFall,
+  type StatusFacts,
+} from './health/state.js'
+export { agentDescription, agentMaxconn, agentWeight, parseAgentReply, type AgentAdminWord, type AgentHealthWord, type AgentParse, type AgentReply, type AgentValue } from './health/agent.js'
+export { compileHttpExpect, parseStatusList, type HttpCheckResponse, type HttpExpect, type HttpExpectation } from './health/http-expect.js'
+export { describeStatus, outcomeOf } from './health/check-status.js'
+export { createAgentProbe, type AgentProbeOptions } from './health/agent-check.js'
+export { createHttpProbe, type HttpProbeOptions } from './health/http-check.js'
+export { createSslHelloProbe, type SslHelloOptions } from './health/ssl-hello-check.js'
+export { createTcpProbe, type TcpCheckOptions } from './health/tcp-check.js'
+export type { CheckOutcome, CheckResult, CheckStatus, CheckTarget, CheckTlsOptions, HealthStats, Probe, ProbeContext, ProbeResult, ProbeStage } from './health/types.js'
+export type { CheckReport, HealthEvents, ServerTransition, TransitionKind, TransitionReason } from './events.js'
