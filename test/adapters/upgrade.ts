@@ -130,7 +130,9 @@ async function upstream426(t: Parameters<typeof listen>[0]): Promise<string> {
 }
 
 t.test('a large non-101 answer respects the client backpressure', async (t) => {
-  const big = 'x'.repeat(6 * 1024 * 1024)
+  // Large enough to overflow the loopback socket buffers while the client is paused,
+  // even on a loaded machine, so the proxy's write must report backpressure.
+  const big = 'x'.repeat(24 * 1024 * 1024)
   const a = await rawServer(t, (socket) => socket.end(`HTTP/1.1 403\r\nContent-Length: ${big.length}\r\n\r\n${big}`))
   const p = await proxy(t, [a])
   let paused = false
@@ -138,7 +140,7 @@ t.test('a large non-101 answer respects the client backpressure', async (t) => {
     if (paused) return
     paused = true
     socket.pause()
-    setTimeout(() => socket.resume(), 50)
+    setTimeout(() => socket.resume(), 300)
   })
   t.match(text, /^HTTP\/1\.1 403 Forbidden\r\n/)
   t.equal(text.length - text.indexOf('\r\n\r\n') - 4, big.length)
