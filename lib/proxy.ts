@@ -210,7 +210,8 @@ export class Proxy extends EventEmitter<ProxyEvents> {
   readonly #backends = new Map<string, ProxyBackend>()
   readonly #routes: RouteOptions[] = []
   readonly #servers = new Set<Server>()
-  #defaultBackend: string | undefined
+  /** undefined: the first backend; null: none (unmatched requests get 503, or `next()`). */
+  #defaultBackend: string | null | undefined
   #built: HttpHandler | undefined
   #closed = false
 
@@ -228,6 +229,14 @@ export class Proxy extends EventEmitter<ProxyEvents> {
     this.#deps = defaultDeps(deps)
     this.handler = (req, res) => this.#handler()(req, res)
     this.upgrade = (req, socket, head) => this.#handler().upgrade(req, socket, head)
+  }
+
+  /**
+   * Like {@link handler}, but when no backend matches `next()` is called instead of
+   * answering 503: what `expressMiddleware(proxy)` and the Fastify plugin use.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, next?: () => void): void {
+    this.#handler().handle(req, res, next)
   }
 
   /** Backends by name, in the order they were added. */
@@ -304,11 +313,14 @@ export class Proxy extends EventEmitter<ProxyEvents> {
   }
 
   /**
-   * Sets the backend for requests no rule matched. HAProxy: `default_backend`.
+   * Sets the backend for requests no rule matched (HAProxy `default_backend`);
+   * `null` for none: unmatched requests get 503, or reach the application
+   * through `next()` when the proxy is mounted as middleware.
+   * @default the first backend added
    * @throws {SwitchyardError} SWY_ERR_UNKNOWN_BACKEND
    */
-  setDefaultBackend(name: string): this {
-    this.getBackend(name)
+  setDefaultBackend(name: string | null): this {
+    if (name !== null) this.getBackend(name)
     this.#defaultBackend = name
     this.#built = undefined
     return this
@@ -371,10 +383,10 @@ export class Proxy extends EventEmitter<ProxyEvents> {
       now: () => this.#deps.clock.now(),
     }
     const backends = [...this.#backends.values()]
-    const fallback = this.#defaultBackend ?? backends[0]?.name
+    const fallback = this.#defaultBackend === undefined ? backends[0]?.name : this.#defaultBackend
     const router = createRouter({
       rules: this.#routes.map((r) => ({ backend: this.getBackend(r.backend).http, if: r.if, unless: r.unless })),
-      defaultBackend: fallback === undefined ? undefined : this.getBackend(fallback).http,
+      defaultBackend: fallback === undefined || fallback === null ? undefined : this.getBackend(fallback).http,
     })
     this.#built = createHttpHandler({ ...frontend, router })
     return this.#built

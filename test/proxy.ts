@@ -4,6 +4,7 @@ import https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { WebSocket, WebSocketServer } from 'ws'
 import { createProxy, type Proxy } from '../lib/proxy.js'
+import { expressMiddleware } from '../lib/adapters/express.js'
 import { isSwitchyardError } from '../lib/errors.js'
 import { echo, listen, send, upstream, until } from './fixtures/http.js'
 import { selfSignedCert } from './fixtures/faults.js'
@@ -300,5 +301,29 @@ t.test('redispatchEveryRetry: more than one usable active server and a non-hash 
   hashed.addServer('b', { address: 'x:2' })
   t.equal(hashed.core.redispatchEveryRetry(), false, 'hashing keeps the server')
   t.equal(hashed.core.hasUsableServer(), true)
+  t.end()
+})
+
+t.test('mounted as Express middleware: matched requests are proxied, the rest reach the app', async (t) => {
+  const { default: express } = await import('express')
+  const proxy = createProxy()
+  proxy.addBackend('api').addServer('a1', { address: await upstream(t, echo('a1')) })
+  proxy.route({ backend: 'api', if: { pathPrefix: '/api/' } })
+  proxy.setDefaultBackend(null)
+  const app = express()
+  app.use(expressMiddleware(proxy))
+  app.get('/local', (_req, res) => {
+    res.send('from the app')
+  })
+  const server = http.createServer(app)
+  const port = await listen(t, server)
+  t.teardown(() => proxy.close())
+  t.equal((await send(port, { path: '/api/x' })).headers['x-server'], 'a1')
+  t.equal((await send(port, { path: '/local' })).body, 'from the app')
+  const direct = createProxy()
+  direct.addBackend('only')
+  direct.setDefaultBackend(null)
+  const directPort = await start(t, direct)
+  t.equal((await send(directPort)).status, 503, 'no default backend: 503 outside middleware')
   t.end()
 })

@@ -9,9 +9,9 @@
  * @example
  * ```ts
  * const app = express()
- * app.use(expressMiddleware(createHttpHandler({ router })))
+ * app.use(expressMiddleware(proxy)) // a Proxy, or createHttpHandler({ router })
  * const server = app.listen(8080)
- * server.on('upgrade', handler.upgrade)
+ * server.on('upgrade', proxy.upgrade)
  * ```
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -24,7 +24,7 @@ export type ConnectNext = (err?: unknown) => void
 export type ConnectMiddleware = (req: IncomingMessage, res: ServerResponse, next: ConnectNext) => void
 
 /** Wraps a handler as Connect/Express middleware. */
-export function expressMiddleware(handler: HttpHandler): ConnectMiddleware {
+export function expressMiddleware(handler: Pick<HttpHandler, 'handle'>): ConnectMiddleware {
   return (req, res, next) => {
     const mounted = req.url
     // Express strips the mount path from req.url and restores it when next() is called.

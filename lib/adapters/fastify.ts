@@ -10,7 +10,7 @@
  * @example
  * ```ts
  * const app = Fastify()
- * await app.register(fastifySwitchyard, { handler, upgrade: true })
+ * await app.register(fastifySwitchyard, { handler: proxy, upgrade: true })
  * ```
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
@@ -19,7 +19,7 @@ import type { HttpHandler } from './node-http.js'
 /** Options of {@link fastifySwitchyard}. */
 export interface FastifySwitchyardOptions {
   /** The switchyard handler requests go through. */
-  readonly handler: HttpHandler
+  readonly handler: Pick<HttpHandler, 'handle' | 'upgrade'>
   /** Also tunnel Upgrade (WebSocket) requests of the Fastify server. @default false */
   readonly upgrade?: boolean | undefined
 }
