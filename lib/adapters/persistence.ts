@@ -114,15 +114,19 @@ function removeHeader(headers: string[], name: string): void {
 
 /** The headers the response step reads, as node:http would give them (repeated fields as arrays). */
 function headerView(headers: readonly string[]): ResponseHeaders {
-  const view: Record<string, string | string[]> = {}
+  let view: Record<string, string | string[]> | undefined
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i]!
     if (!READ.has(name)) continue
+    view ??= {}
     const value = headers[i + 1]!
     const seen = view[name]
     if (seen === undefined) view[name] = name === 'set-cookie' ? [value] : value
     else if (typeof seen === 'string') view[name] = [seen, value]
     else seen.push(value)
   }
-  return view
+  return view ?? NO_HEADERS
 }
+
+/** The view of a response without any header the response step reads (shared: no allocation). */
+const NO_HEADERS: ResponseHeaders = Object.freeze({})
