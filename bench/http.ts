@@ -7,6 +7,9 @@
  * - `undici-minimal`: a hand-written proxy on undici `Pool.request()` + `pipeline()`,
  *   round robin over the same 4 upstreams (the "plain Node" baseline);
  * - `http-proxy`: node-http-proxy with a keep-alive agent, same round robin;
+ * - `switchyard-cookie`: `switchyard` plus cookie persistence (`insert indirect`),
+ *   every request a returning client (`Cookie: SERVERID=s2; session=…`): the cookie
+ *   is parsed, the server pinned, the header rewritten, the response checked;
  *
  * for a 100-byte and a 64 KiB response body. Each proxy and the upstreams run in
  * their own child process (autocannon runs in this one); the proxy's CPU time per
@@ -31,7 +34,9 @@ import { writeResults } from './results.js'
 
 const self = fileURLToPath(import.meta.url)
 const UPSTREAMS = 4
-const CASES = ['direct', 'switchyard', 'undici-minimal', 'http-proxy'] as const
+const CASES = ['direct', 'switchyard', 'undici-minimal', 'http-proxy', 'switchyard-cookie'] as const
+/** Request headers per case (the cookie case sends a returning client's cookie). */
+const HEADERS: Partial<Record<Case, Record<string, string>>> = { 'switchyard-cookie': { cookie: 'SERVERID=s2; session=0123456789abcdef' } }
 type Case = (typeof CASES)[number]
 
 function listen(server: http.Server): Promise<number> {
@@ -69,6 +74,12 @@ const proxies: Record<Exclude<Case, 'direct'>, (addresses: string[]) => http.Ser
     const proxy = createProxy()
     const web = proxy.addBackend('bench', { balance: 'roundrobin' })
     addresses.forEach((address, i) => web.addServer(`s${i + 1}`, { address }))
+    return http.createServer(proxy.handler)
+  },
+  'switchyard-cookie'(addresses) {
+    const proxy = createProxy()
+    const web = proxy.addBackend('bench', { balance: 'roundrobin', cookie: { name: 'SERVERID', mode: 'insert', indirect: true } })
+    addresses.forEach((address, i) => web.addServer(`s${i + 1}`, { address, cookie: `s${i + 1}` }))
     return http.createServer(proxy.handler)
   },
   'undici-minimal'(addresses) {
@@ -173,12 +184,12 @@ export async function run(args: string[]): Promise<void> {
   const rows: Row[] = []
   try {
     for (const size of sizes) {
-      for (const c of CASES) await autocannon({ url: `http://127.0.0.1:${portOf(c)}/${size}`, connections, duration: 1 }) // warm-up
+      for (const c of CASES) await autocannon({ url: `http://127.0.0.1:${portOf(c)}/${size}`, connections, duration: 1, headers: HEADERS[c] ?? {} }) // warm-up
       for (let round = 0; round < Number(values.rounds); round++) {
         for (const c of CASES) {
           const proc = children.get(c)
           const before = proc === undefined ? 0 : await proc.cpu()
-          const r = await autocannon({ url: `http://127.0.0.1:${portOf(c)}/${size}`, connections, duration })
+          const r = await autocannon({ url: `http://127.0.0.1:${portOf(c)}/${size}`, connections, duration, headers: HEADERS[c] ?? {} })
           const used = proc === undefined ? 0 : (await proc.cpu()) - before
           const total = r.requests.total
           rows.push({
@@ -224,6 +235,7 @@ function summarize(rows: Row[], sizes: number[]): Record<string, unknown>[] {
         'cpu µs/req': cpu === null || cpu === undefined ? '-' : Number(mean(own.map((r) => r.cpuUsPerRequest!)).toFixed(1)),
         'x undici': Number((rps(c) / rps('undici-minimal')).toFixed(2)),
         'x http-proxy': Number((rps(c) / rps('http-proxy')).toFixed(2)),
+        'x switchyard': Number((rps(c) / rps('switchyard')).toFixed(3)),
         errors: own.reduce((n, r) => n + r.errors + r.non2xx, 0),
       })
     }

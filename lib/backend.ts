@@ -547,8 +547,9 @@ export class Backend extends EventEmitter<BackendEvents> {
     if (this.#closed) return CLOSED
     this.#beconn++
     const pinned = request.pinned
-    if (pinned !== undefined && this.#farm.get(pinned.name) === pinned && pinned.operational !== 'down' && pinned.admin !== 'maint') {
-      // §4/§6.2: persistence reaches a server that is up, starting, stopping, draining or at weight 0.
+    if (pinned !== undefined && this.#farm.get(pinned.name) === pinned && (request.persist === true || (pinned.operational !== 'down' && pinned.admin !== 'maint'))) {
+      // §4/§6.2: persistence reaches a server that is up, starting, stopping, draining or at weight 0;
+      // §4.7: with `option persist` / `force-persist`, a DOWN or MAINT one too.
       const code = this.#direct(pinned as ServerRecord)
       if (code !== FULL || !this.#redispatch) return code
       // §3.6: maxqueue reached with `option redispatch` → drop persistence, balance again.

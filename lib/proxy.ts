@@ -11,6 +11,7 @@ import { createHttpBackend, type HttpBackend } from './adapters/http-backend.js'
 import { applyServerTimeouts, createHttpHandler, type HttpHandler } from './adapters/node-http.js'
 import type { BackendTimeouts, ErrorPages, FrontendTimeouts, HttpLogger, RetryOnKeyword } from './adapters/types.js'
 import { parseServerAddress } from './adapters/upstream.js'
+import { HttpPersistence, type CookieCounters } from './adapters/persistence.js'
 import type { AdminState, OperationalState, ServerView } from './balance/types.js'
 import { Backend, type BackendCounters } from './backend.js'
 import { SwitchyardError } from './errors.js'
@@ -18,6 +19,9 @@ import type { BackendEvents } from './events.js'
 import { resolveBalance, type BalanceOptions } from './options/balance.js'
 import { DEFAULT_TIMEOUT_CONNECT } from './options/defaults.js'
 import { parseOptions } from './options/parse.js'
+import { CookiePersistence } from './persist/cookie.js'
+import { isValidServerCookie } from './persist/cookie-index.js'
+import { createCookiePolicy } from './persist/policy.js'
 import { BackendOptionsSchema, ProxyOptionsSchema, ServerOptionsSchema } from './options/schema.js'
 import type { AcquireRequest, Admission, Lease } from './queue/types.js'
 import { createRouter } from './routing/router.js'
@@ -53,6 +57,11 @@ export type ProxyOptions = Omit<z.input<typeof ProxyOptionsSchema>, 'log' | 'err
  * - `idleTimeout`: idle pooled server connections close after this, keep it below the servers' own (4000 ms).
  * - `server`: transport defaults for every server (`ssl`, `verify`, `ca`, `sni`, `source`).
  * - `errorPages`: replacement answers for this backend's errors.
+ * - `cookie`: cookie persistence (HAProxy `cookie`): `name` (required), `mode` `'insert' | 'prefix' | 'rewrite'`
+ *   (absent = passive), `indirect`, `nocache`, `postonly`, `preserve`, `httponly`, `secure`, `domains`, `attrs`,
+ *   `maxidle`/`maxlife` (ms, whole seconds count), `dynamic` with `dynamicKey` (HAProxy `dynamic-cookie-key`).
+ *   Servers give their value with `addServer(name, { cookie })`. Off when absent.
+ * - `persist`: a cookie naming a DOWN or MAINT server still reaches it (HAProxy `option persist`). @default false
  */
 export type BackendOptions = Omit<z.input<typeof BackendOptionsSchema>, 'balance' | 'retryOn' | 'errorPages'> & {
   readonly balance?: BalanceOptions | undefined
@@ -67,6 +76,8 @@ export type BackendOptions = Omit<z.input<typeof BackendOptionsSchema>, 'balance
  * - `weight` 0..256 (1), `id` (declaration position), `backup` (false), `maxconn` (0 = unlimited),
  *   `minconn`, `maxqueue` (0 = unlimited), `disabled` (false: start in maintenance).
  * - `ssl`, `verify` ('required'), `ca` (PEM), `sni`, `source`: TLS and the local address of connections.
+ * - `cookie`: the server's persistence cookie value (HAProxy server `cookie`); backup servers may share an
+ *   active server's value. Ignored when the backend has no `cookie`.
  */
 export type ServerOptions = z.input<typeof ServerOptionsSchema>
 
@@ -122,6 +133,9 @@ export class ProxyBackend {
     }
     const o = parseOptions(ServerOptionsSchema, options, where)
     parseServerAddress(o.address, o.ssl ?? false) // validates the address, naming it
+    if (o.cookie !== undefined && !isValidServerCookie(o.cookie)) {
+      throw new SwitchyardError('SWY_ERR_INVALID_OPTION', `${where}: invalid \`cookie\` value \`${o.cookie}\``, { field: 'cookie', value: o.cookie })
+    }
     if (this.core.server(name) !== undefined) {
       throw new SwitchyardError('SWY_ERR_DUPLICATE_SERVER', `Server "${name}" already exists in backend "${this.name}"`, { server: name })
     }
@@ -139,6 +153,7 @@ export class ProxyBackend {
     if (o.ssl !== undefined || o.verify !== undefined || o.ca !== undefined || o.sni !== undefined || o.source !== undefined) {
       this.http.setServerTransport(name, { ssl: o.ssl, verify: o.verify, ca: o.ca, sni: o.sni, source: o.source })
     }
+    this.http.persistence?.cookies.setServer(server, o.cookie)
     return server
   }
 
@@ -149,7 +164,10 @@ export class ProxyBackend {
    * @throws {SwitchyardError} SWY_ERR_UNKNOWN_SERVER
    */
   async removeServer(name: string): Promise<void> {
+    const view = this.core.server(name)
     this.core.removeServer(name)
+    // removeServer threw unless the server existed.
+    this.http.persistence?.cookies.removeServer(view!)
     await this.http.removeServer(name)
   }
 
@@ -183,6 +201,19 @@ export class ProxyBackend {
     return this.core.counters()
   }
 
+  /**
+   * The backend's cookie persistence (values, dynamic-cookie setters), or
+   * `undefined` without a `cookie` option. HAProxy: `cookie`.
+   */
+  get persistence(): CookiePersistence | undefined {
+    return this.http.persistence?.cookies
+  }
+
+  /** Cookie hits, misses and redispatches, or `undefined` without a `cookie` option. */
+  cookieCounters(): CookieCounters | undefined {
+    return this.http.persistence?.counters()
+  }
+
   /** Waits for a slot (the {@link Backend.acquire} of the core). */
   acquire(request: AcquireRequest): Promise<Lease> {
     return this.core.acquire(request)
@@ -205,7 +236,7 @@ export class ProxyBackend {
  * request handlers to mount on an HTTP server.
  */
 export class Proxy extends EventEmitter<ProxyEvents> {
-  readonly #deps: Deps
+  readonly #deps: ReturnType<typeof defaultDeps>
   readonly #options: z.output<typeof ProxyOptionsSchema>
   readonly #backends = new Map<string, ProxyBackend>()
   readonly #routes: RouteOptions[] = []
@@ -257,6 +288,7 @@ export class Proxy extends EventEmitter<ProxyEvents> {
     const where = `backend "${name}"`
     const o = parseOptions(BackendOptionsSchema, options, where)
     const balance = resolveBalance(o.balance as BalanceOptions | undefined, `${where} balance`)
+    const redispatch = o.redispatch !== undefined && o.redispatch !== false && o.redispatch !== 0
     const core = new Backend(name, {
       balance,
       allbackups: o.allbackups,
@@ -265,7 +297,7 @@ export class Proxy extends EventEmitter<ProxyEvents> {
       timeoutQueue: o.timeouts?.queue,
       // HAProxy: `timeout queue` defaults to `timeout connect`.
       timeoutConnect: o.timeouts?.connect ?? DEFAULT_TIMEOUT_CONNECT,
-      redispatch: o.redispatch !== undefined && o.redispatch !== false && o.redispatch !== 0,
+      redispatch,
     }, this.#deps)
     const http = createHttpBackend(core, {
       // Unset keys fall back to defaults in the resolver (`??`), so an explicit undefined is harmless.
@@ -283,6 +315,11 @@ export class Proxy extends EventEmitter<ProxyEvents> {
       server: o.server,
       errorPages: o.errorPages as ErrorPages | undefined,
     })
+    if (o.cookie !== undefined) {
+      const policy = createCookiePolicy(o.cookie)
+      const persistence = new CookiePersistence(policy, { persist: o.persist, redispatch })
+      http.persistence = new HttpPersistence(persistence, this.#deps.wallClock, o.persist === true)
+    }
     const backend = new ProxyBackend(core, http)
     this.#backends.set(name, backend)
     this.#built = undefined
@@ -404,7 +441,7 @@ export class Proxy extends EventEmitter<ProxyEvents> {
  * web.addServer('s2', { address: 'http://10.0.0.2:8080', maxconn: 100 })
  * http.createServer(proxy.handler).on('upgrade', proxy.upgrade).listen(80)
  * ```
- * @param deps clock, scheduler and random to use instead of the system ones (tests)
+ * @param deps clock, scheduler, random and wall clock (cookie dates) to use instead of the system ones (tests)
  * @throws {SwitchyardError} SWY_ERR_INVALID_OPTION naming the field
  */
 export function createProxy(options: ProxyOptions = {}, deps: Partial<Deps> = {}): Proxy {

@@ -25,7 +25,7 @@ export class HttpExchange extends Forwarder {
   }
 
   protected respond(statusCode: number, statusText: string, rawHeaders: Buffer[]): boolean {
-    const headers = responseHeaders(rawHeaders)
+    const headers = this.persistResponse(statusCode, responseHeaders(rawHeaders))
     // A body still arriving cannot be left half-read on a kept-alive client connection.
     if (this.body !== undefined && !this.body.complete) headers.push('connection', 'close')
     try {

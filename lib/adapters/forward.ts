@@ -28,11 +28,13 @@ import type { IncomingMessage } from 'node:http'
 import type { Dispatcher } from 'undici'
 import type { ServerView } from '../balance/types.js'
 import { isSwitchyardError } from '../errors.js'
+import type { PersistDecision } from '../persist/types.js'
 import type { AcquireRequest, Lease, LeaseOutcome } from '../queue/types.js'
 import type { ErrorPageTable } from './error-pages.js'
 import { classifyFailure, type FailureKind } from './failure.js'
 import type { HttpBackend } from './http-backend.js'
 import { plainAddress } from './networks.js'
+import { replaceCookieHeader, unansweredFlags } from './persistence.js'
 import { RequestBody, type BodyFlowListener } from './request-body.js'
 import { isIdempotent, mayHaveReachedServer, retryCovers, shouldRedispatch } from './retry-policy.js'
 import type { ErrorStatus, HttpLogger, ResolvedErrorPage, ResolvedHttpFrontendOptions } from './types.js'
@@ -115,6 +117,10 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
   #termination = '----'
   #retries = 0
   #redispatched = false
+  /** The cookie persistence decision; `undefined` when the backend has no cookie. */
+  #persist: PersistDecision | undefined = undefined
+  /** The two persistence log flags once the response head went through persistence. */
+  #cookieFlags: string | undefined = undefined
   #timer: NodeJS.Timeout | undefined = undefined
   #timerKind = NO_TIMER
   #retryStatus = 0
@@ -146,6 +152,31 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
     this.body = hasBody ? new RequestBody(req, backend.retry.retries > 0 ? backend.options.bufferSize : 0, this) : undefined
     this.#dispatch = { origin: '', path, method: method as Dispatcher.HttpMethod, headers, body: null, upgrade: upgrade ?? null }
     this.#pick = { source: plainAddress(req.socket.remoteAddress), uri: req.url, method, headers: req.headers }
+    // The only cost for a backend without a cookie: this test.
+    if (backend.persistence !== undefined) this.#persistRequest(headers)
+  }
+
+  /** Cookie persistence before balancing: pin the server, fix the Cookie header the server gets. */
+  #persistRequest(headers: string[]): void {
+    const persistence = this.backend.persistence!
+    const decision = persistence.request(this.req.headers.cookie, this.req.method!)
+    this.#persist = decision
+    if (decision.cookies.rewritten) replaceCookieHeader(headers, decision.cookies.rewrittenHeader as string | undefined)
+    if (decision.server !== undefined) {
+      this.#pick.pinned = decision.server
+      // `option persist` (or a DOWN server named with force-persist): reach the server even when DOWN/MAINT.
+      if (persistence.persist || decision.forcePersist) this.#pick.persist = true
+    }
+  }
+
+  /**
+   * Applies cookie persistence to the response head (flat lower-case header
+   * list, changed in place) and keeps the log flags. Returns `headers`.
+   */
+  protected persistResponse(statusCode: number, headers: string[]): string[] {
+    const decision = this.#persist
+    if (decision !== undefined) this.#cookieFlags = this.backend.persistence!.response(decision, this.#server!, statusCode, headers)
+    return headers
   }
 
   // ── response sinks, implemented by subclasses ─────────────────────────────
@@ -286,6 +317,11 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
     this.#controller = undefined
     this.#lease = lease
     this.#server = lease.server
+    const decision = this.#persist
+    // Persistence broken: the backend balanced instead (full queue, redistribution) or a retry redispatched.
+    if (decision?.server !== undefined && (this.#pick.pinned === undefined || lease.server !== decision.server)) {
+      this.#persist = this.backend.persistence!.redispatch(decision, lease.server)
+    }
     this.#tw = Math.max(this.#tw, 0) + lease.queuedFor
     this.#attempt()
   }
@@ -435,9 +471,13 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
     const policy = this.backend.retry
     this.#phase = 'C'
     this.#waitStart = this.ctx.now()
-    if (shouldRedispatch(policy, this.#retries, server, this.backend.source.redispatchEveryRetry?.() ?? false)) {
+    // A request directed by its cookie does not move on every retry (§7.2 rule 4), and never with force-persist.
+    const pinned = this.#pick.pinned !== undefined
+    if ((!pinned || this.#persist!.mayRedispatch) && shouldRedispatch(policy, this.#retries, server, !pinned && (this.backend.source.redispatchEveryRetry?.() ?? false))) {
       // Another server: free this slot now, acquire again (immediately) avoiding this server.
       this.#redispatched = true
+      this.#pick.pinned = undefined
+      this.#pick.persist = undefined
       this.#release(OUTCOMES[kind], status === 0 ? undefined : status)
       // A microtask, not a timer: out of undici's callback, yet no client event can come in between.
       queueMicrotask(this.#retryNow)
@@ -513,12 +553,13 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
     this.#finish(termination)
   }
 
-  /** Ends the exchange with a two-letter termination state (`--` for a normal end); persistence flags are `--`. */
+  /** Ends the exchange with a two-letter termination state (`--` for a normal end), then the two persistence flags. */
   #finish(termination: string): void {
     // Called once: every caller runs only while the exchange is not done.
     this.#done = true
     this.#phase = '-'
-    this.#termination = `${termination}--`
+    const decision = this.#persist
+    this.#termination = termination + (this.#cookieFlags ?? (decision === undefined ? '--' : unansweredFlags(decision)))
     this.#clear()
     this.body?.detach()
     if (this.#ended) this.#log()

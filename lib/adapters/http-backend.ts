@@ -6,6 +6,7 @@
 import type { ServerView } from '../balance/types.js'
 import { compileOwnPages, type ErrorPageTable } from './error-pages.js'
 import { compileForwarding, type Forwarding } from './forwarded.js'
+import type { HttpPersistence } from './persistence.js'
 import { resolveHttpBackendOptions, resolveServerTransport, type HttpBackendOptions } from './resolve.js'
 import { compileRetryPolicy, type RetryPolicy } from './retry-policy.js'
 import type { LeaseSource, ResolvedHttpBackendOptions, ResolvedServerTransport, ServerTransportOptions } from './types.js'
@@ -23,6 +24,8 @@ export class HttpBackend {
   readonly retry: RetryPolicy
   /** This backend's own error pages (handler pages apply to the other statuses). */
   readonly pages: Partial<ErrorPageTable>
+  /** Cookie persistence, when the backend has a `cookie` (set by `addBackend`). HAProxy: `cookie`. */
+  persistence: HttpPersistence | undefined = undefined
   readonly #transports = new Map<string, ResolvedServerTransport>()
   readonly #upstreams = new Map<string, Upstream>()
 

@@ -226,7 +226,8 @@ export interface ResolvedHttpFrontendOptions {
 
 /**
  * Termination state, four characters like HAProxy's HTTP logs (§8.3): what ended
- * the stream, in which phase, then two persistence flags (always `--` here).
+ * the stream, in which phase, then the two cookie persistence flags (request cookie,
+ * response cookie: e.g. `NI`, `VN`, `DI`; `--` when the backend has no logged cookie).
  */
 export type TerminationState = string
 
@@ -258,7 +259,7 @@ export interface HttpLogEntry {
   readonly bytesIn: number
   /** Response body bytes written to the client. */
   readonly bytesOut: number
-  /** HAProxy termination state, e.g. `----`, `SC--`, `sH--`, `CD--`. */
+  /** HAProxy termination state, e.g. `----`, `SC--`, `sH--`, `CD--`, `--NI`, `SCVN`. */
   readonly termination: TerminationState
   /** Retries performed (connection and layer-7). */
   readonly retries: number

@@ -106,7 +106,7 @@ export class UpgradeExchange extends Forwarder {
 
   protected respond(statusCode: number, statusText: string, rawHeaders: Buffer[]): boolean {
     const reason = statusText === '' ? (STATUS_CODES[statusCode] ?? '') : statusText
-    this.#socket.write(serialize(`HTTP/1.1 ${statusCode} ${reason}\r\n`, responseHeaders(rawHeaders), 'connection: close\r\n'))
+    this.#socket.write(serialize(`HTTP/1.1 ${statusCode} ${reason}\r\n`, this.persistResponse(statusCode, responseHeaders(rawHeaders)), 'connection: close\r\n'))
     return true
   }
 

@@ -43,6 +43,8 @@ export const ServerOptionsSchema = z
     maxqueue: count.optional(),
     /** HAProxy `disabled`: start in maintenance. */
     disabled: z.boolean().optional(),
+    /** HAProxy server `cookie <value>`: this server's persistence cookie value (used when the backend has a `cookie`). */
+    cookie: z.string().optional(),
     ...transport,
   })
 
@@ -53,6 +55,26 @@ const retryOn = z.array(
   ]),
 )
 const networks = z.array(z.string().min(1))
+
+/** HAProxy `cookie <name> [rewrite|insert|prefix] …`; `createCookiePolicy` makes the cross-field checks. */
+const cookie = z.strictObject({
+  name: z.string(),
+  /** Absent = passive (`cookie <name>` without a mode keyword). */
+  mode: z.enum(['insert', 'prefix', 'rewrite']).optional(),
+  indirect: z.boolean().optional(),
+  nocache: z.boolean().optional(),
+  postonly: z.boolean().optional(),
+  preserve: z.boolean().optional(),
+  httponly: z.boolean().optional(),
+  secure: z.boolean().optional(),
+  domains: z.array(z.string()).optional(),
+  attrs: z.array(z.string()).optional(),
+  maxidle: ms.optional(),
+  maxlife: ms.optional(),
+  dynamic: z.boolean().optional(),
+  /** HAProxy `dynamic-cookie-key`. */
+  dynamicKey: z.string().optional(),
+})
 
 /** Schema of `addBackend(name, options)`. */
 export const BackendOptionsSchema = z.strictObject({
@@ -78,6 +100,9 @@ export const BackendOptionsSchema = z.strictObject({
   idleTimeout: ms.optional(),
   server: z.strictObject(transport).optional(),
   errorPages: errorPages.optional(),
+  cookie: cookie.optional(),
+  /** HAProxy `option persist`. */
+  persist: z.boolean().optional(),
 })
 
 /** Schema of `createProxy(options)`. */
