@@ -13,7 +13,7 @@ import type { BackendTimeouts, ErrorPages, FrontendTimeouts, HttpLogger, RetryOn
 import { parseServerAddress } from './adapters/upstream.js'
 import type { AdminState, OperationalState, ServerView } from './balance/types.js'
 import { Backend, type BackendCounters } from './backend.js'
-import { SwitchyardError, isSwitchyardError } from './errors.js'
+import { SwitchyardError } from './errors.js'
 import type { BackendEvents } from './events.js'
 import { resolveBalance, type BalanceOptions } from './options/balance.js'
 import { DEFAULT_TIMEOUT_CONNECT } from './options/defaults.js'
@@ -278,7 +278,9 @@ export class Proxy extends EventEmitter<ProxyEvents> {
         backends: { usableServers: (name) => () => this.#usableServers(name) },
       })
     } catch (err) {
-      throw isSwitchyardError(err) ? new SwitchyardError(err.code, `Invalid options for createProxy: rules: ${err.message}`, err.details, { cause: err }) : err
+      // RuleSet reports every configuration problem as a SwitchyardError naming the field and value.
+      const e = err as SwitchyardError
+      throw new SwitchyardError(e.code, `Invalid options for createProxy: rules: ${e.message}`, e.details, { cause: err })
     }
     return compiled.hasRules ? compiled : undefined
   }
@@ -439,7 +441,7 @@ export class Proxy extends EventEmitter<ProxyEvents> {
       rules: this.#routes.map((r) => ({ backend: this.getBackend(r.backend).http, if: r.if, unless: r.unless })),
       defaultBackend: fallback === undefined ? undefined : this.getBackend(fallback).http,
     })
-    this.#built = createHttpHandler({ ...frontend, router, rules: this.#rules, scheduler: this.#deps.scheduler })
+    this.#built = createHttpHandler({ ...frontend, router, rules: this.#rules, ruleBackends: backends.map((b) => b.http), scheduler: this.#deps.scheduler })
     return this.#built
   }
 }

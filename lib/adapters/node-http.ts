@@ -57,6 +57,8 @@ export interface HttpHandlerOptions extends HttpFrontendOptions {
    * Costs nothing when absent or empty. HAProxy: `http-request`, `http-response`, `use_backend`.
    */
   readonly rules?: RuleSet | undefined
+  /** Backends rules may name besides those of `backend`/`router` (looked up by name). */
+  readonly ruleBackends?: readonly HttpBackend[] | undefined
   /** Timers for `tarpit`. @default setTimeout (unref'd) */
   readonly scheduler?: Scheduler | undefined
 }
@@ -116,7 +118,7 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   const monitorUri = frontend.monitorUri
   const monitorFail = options.monitorFail ?? (() => backends.some((b) => !b.source.hasUsableServer()))
   const rules = options.rules?.hasRules === true ? options.rules : undefined
-  const byName = new Map(backends.map((b) => [b.name, b]))
+  const byName = new Map([...backends, ...(options.ruleBackends ?? [])].map((b) => [b.name, b]))
   const scheduler = options.scheduler ?? systemScheduler
 
   /**
@@ -126,7 +128,8 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   function evaluate(rules: RuleSet, req: IncomingMessage, out: ServerResponse | Duplex, t0: number, path: string): RequestVerdict | null {
     let verdict: RequestVerdict
     try {
-      verdict = rules.evaluate({ method: req.method!, url: path, headers: req.headers, source: req.socket.remoteAddress ?? '', secure: (req.socket as TLSSocket).encrypted === true }, ctx.now())
+      // remoteAddress is undefined once the socket closed: evaluate() reads a missing source as ''.
+      verdict = rules.evaluate({ method: req.method!, url: path, headers: req.headers, source: req.socket.remoteAddress as string, secure: (req.socket as TLSSocket).encrypted === true }, ctx.now())
     } catch {
       answerLocally(ctx, req, out, t0, 500, 'IR', '<NOBACKEND>')
       return null
