@@ -340,12 +340,17 @@ t.test('a spoofed X-Forwarded-For never changes the source unless trustedProxies
 })
 
 t.test('a throwing user predicate answers 500 and the proxy keeps serving', async (t) => {
-  const { port } = await ruled(t, {
+  const { port, proxy } = await ruled(t, {
     rules: {
-      request: [{ action: 'deny', if: { kind: 'predicate', test: (r) => { if (r.url === '/boom') throw new Error('user bug'); return false } } }],
+      tables: { per_ip: { size: 10, expire: 60_000 } },
+      request: [
+        { action: 'track', key: 'src', table: 'per_ip' },
+        { action: 'deny', if: { kind: 'predicate', test: (r) => { if (r.url === '/boom') throw new Error('user bug'); return false } } },
+      ],
     },
   })
   t.equal((await send(port, { path: '/boom' })).status, 500)
+  t.match(proxy.rules!.tables.get('per_ip')!.get('127.0.0.1', 0), { connCur: 0, httpReqCnt: 1 }, 'the tracked entry was released')
   t.equal((await send(port, { path: '/fine' })).status, 200)
 })
 
