@@ -2,8 +2,9 @@
  * HTTP macro benchmark: autocannon against, interleaved in one run,
  *
  * - `direct`: one upstream, no proxy (the ceiling);
- * - `switchyard`: createHttpHandler, round robin over 4 keep-alive upstreams
- *   (the test fixture lease source);
+ * - `switchyard`: createProxy, round robin over 4 keep-alive upstreams;
+ * - `switchyard-rules`: the same with a typical rule set (an allowlist, a
+ *   per-source rate limit and two header rules), to measure what rules cost;
  * - `undici-minimal`: a hand-written proxy on undici `Pool.request()` + `pipeline()`,
  *   round robin over the same 4 upstreams (the "plain Node" baseline);
  * - `http-proxy`: node-http-proxy with a keep-alive agent, same round robin;
@@ -16,7 +17,7 @@
  * request is read from its child over IPC. Reports req/s, p50/p99 latency, CPU µs
  * per request, and ratios; writes bench/results/http.json.
  *
- *   node --import tsx bench/http.ts [--duration 5] [--connections 50] [--rounds 1] [--sizes 100,65536]
+ *   node --import tsx bench/http.ts [--duration 5] [--connections 50] [--rounds 1] [--sizes 100,65536] [--cases switchyard,switchyard-rules]
  *   npm run bench -- http
  *
  * The machine is shared: absolute numbers are noisy, compare ratios within a run.
@@ -34,7 +35,7 @@ import { writeResults } from './results.js'
 
 const self = fileURLToPath(import.meta.url)
 const UPSTREAMS = 4
-const CASES = ['direct', 'switchyard', 'undici-minimal', 'http-proxy', 'switchyard-cookie'] as const
+const CASES = ['direct', 'switchyard', 'switchyard-cookie', 'switchyard-rules', 'undici-minimal', 'http-proxy'] as const
 /** Request headers per case (the cookie case sends a returning client's cookie). */
 const HEADERS: Partial<Record<Case, Record<string, string>>> = { 'switchyard-cookie': { cookie: 'SERVERID=s2; session=0123456789abcdef' } }
 type Case = (typeof CASES)[number]
@@ -80,6 +81,24 @@ const proxies: Record<Exclude<Case, 'direct'>, (addresses: string[]) => http.Ser
     const proxy = createProxy()
     const web = proxy.addBackend('bench', { balance: 'roundrobin', cookie: { name: 'SERVERID', mode: 'insert', indirect: true } })
     addresses.forEach((address, i) => web.addServer(`s${i + 1}`, { address, cookie: `s${i + 1}` }))
+    return http.createServer(proxy.handler)
+  },
+  'switchyard-rules'(addresses) {
+    // issue 12's "typical set": an allowlist, a rate limit (never reached here) and two header rules.
+    const proxy = createProxy({
+      rules: {
+        tables: { per_ip: { size: 100_000, expire: 60_000, httpReqRate: 10_000 } },
+        request: [
+          { action: 'deny', unless: { kind: 'src', networks: ['127.0.0.0/8', '10.0.0.0/8', '::1'] } },
+          { action: 'track', key: 'src', table: 'per_ip' },
+          { action: 'deny', status: 429, if: { kind: 'counter', slot: 0, counter: 'http_req_rate', compare: { op: 'gt', value: 1_000_000_000 } } },
+          { action: 'set-header', name: 'x-client', value: { format: '%[src]' } },
+          { action: 'del-header', name: 'x-debug' },
+        ],
+      },
+    })
+    const web = proxy.addBackend('bench', { balance: 'roundrobin' })
+    addresses.forEach((address, i) => web.addServer(`s${i + 1}`, { address }))
     return http.createServer(proxy.handler)
   },
   'undici-minimal'(addresses) {
@@ -168,6 +187,7 @@ export async function run(args: string[]): Promise<void> {
       connections: { type: 'string', default: '50' },
       rounds: { type: 'string', default: '1' },
       sizes: { type: 'string', default: '100,65536' },
+      cases: { type: 'string', default: CASES.join(',') },
     },
   })
   if (values.role !== undefined) {
@@ -177,16 +197,17 @@ export async function run(args: string[]): Promise<void> {
   const duration = Number(values.duration)
   const connections = Number(values.connections)
   const sizes = values.sizes.split(',').map(Number)
+  const cases = CASES.filter((c) => c === 'direct' || values.cases.split(',').includes(c))
   const up = await child(['--role', 'upstreams'])
   const children = new Map<Case, Child>()
-  for (const c of CASES) if (c !== 'direct') children.set(c, await child(['--role', c, '--ports', up.ports.join(',')]))
+  for (const c of cases) if (c !== 'direct') children.set(c, await child(['--role', c, '--ports', up.ports.join(',')]))
   const portOf = (c: Case): number => (c === 'direct' ? up.ports[0]! : children.get(c)!.ports[0]!)
   const rows: Row[] = []
   try {
     for (const size of sizes) {
-      for (const c of CASES) await autocannon({ url: `http://127.0.0.1:${portOf(c)}/${size}`, connections, duration: 1, headers: HEADERS[c] ?? {} }) // warm-up
+      for (const c of cases) await autocannon({ url: `http://127.0.0.1:${portOf(c)}/${size}`, connections, duration: 1, headers: HEADERS[c] ?? {} }) // warm-up
       for (let round = 0; round < Number(values.rounds); round++) {
-        for (const c of CASES) {
+        for (const c of cases) {
           const proc = children.get(c)
           const before = proc === undefined ? 0 : await proc.cpu()
           const r = await autocannon({ url: `http://127.0.0.1:${portOf(c)}/${size}`, connections, duration, headers: HEADERS[c] ?? {} })
@@ -210,20 +231,21 @@ export async function run(args: string[]): Promise<void> {
     up.proc.kill()
     for (const c of children.values()) c.proc.kill()
   }
-  const summary = summarize(rows, sizes)
+  const summary = summarize(rows, sizes, cases)
   console.table(summary)
   const file = writeResults('http', { duration, connections, rounds: Number(values.rounds), upstreams: UPSTREAMS, rows, summary })
   console.error(`results: ${file}`)
 }
 
 /** Mean per case and size, with ratios to the baselines. */
-function summarize(rows: Row[], sizes: number[]): Record<string, unknown>[] {
+function summarize(rows: Row[], sizes: number[], cases: readonly Case[]): Record<string, unknown>[] {
   const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
   const out: Record<string, unknown>[] = []
   for (const size of sizes) {
     const of = (c: Case): Row[] => rows.filter((r) => r.size === size && r.case === c)
     const rps = (c: Case): number => mean(of(c).map((r) => r.rps))
-    for (const c of CASES) {
+    const ratio = (c: Case, base: Case): number | string => (cases.includes(base) ? Number((rps(c) / rps(base)).toFixed(2)) : '-')
+    for (const c of cases) {
       const own = of(c)
       const cpu = own[0]?.cpuUsPerRequest
       out.push({
@@ -233,9 +255,9 @@ function summarize(rows: Row[], sizes: number[]): Record<string, unknown>[] {
         'p50 ms': mean(own.map((r) => r.p50)),
         'p99 ms': mean(own.map((r) => r.p99)),
         'cpu µs/req': cpu === null || cpu === undefined ? '-' : Number(mean(own.map((r) => r.cpuUsPerRequest!)).toFixed(1)),
-        'x undici': Number((rps(c) / rps('undici-minimal')).toFixed(2)),
-        'x http-proxy': Number((rps(c) / rps('http-proxy')).toFixed(2)),
-        'x switchyard': Number((rps(c) / rps('switchyard')).toFixed(3)),
+        'x switchyard': ratio(c, 'switchyard'),
+        'x undici': ratio(c, 'undici-minimal'),
+        'x http-proxy': ratio(c, 'http-proxy'),
         errors: own.reduce((n, r) => n + r.errors + r.non2xx, 0),
       })
     }

@@ -10,6 +10,7 @@ export {
   type ProxyEvents,
   type ProxyOptions,
   type RouteOptions,
+  type RuleStats,
   type ServerOptions,
 } from './proxy.js'
 export { createHttpHandler, applyServerTimeouts, type HttpHandler, type HttpHandlerOptions } from './adapters/node-http.js'

@@ -25,6 +25,9 @@ import { createCookiePolicy } from './persist/policy.js'
 import { BackendOptionsSchema, ProxyOptionsSchema, ServerOptionsSchema } from './options/schema.js'
 import type { AcquireRequest, Admission, Lease } from './queue/types.js'
 import { createRouter } from './routing/router.js'
+import { RuleSet } from './rules/rule-set.js'
+import type { StickTableStats } from './rules/stick-table.js'
+import type { RuleSetOptions } from './rules/types.js'
 import type { RouteCondition } from './routing/types.js'
 import { defaultDeps } from './runtime.js'
 import type { Deps } from './types.js'
@@ -35,12 +38,23 @@ import type { z } from 'zod'
  * Options of {@link createProxy} (the frontend side).
  * @example createProxy({ timeouts: { client: 30_000 }, monitorUri: '/health' })
  */
-export type ProxyOptions = Omit<z.input<typeof ProxyOptionsSchema>, 'log' | 'errorPages'> & {
+export type ProxyOptions = Omit<z.input<typeof ProxyOptionsSchema>, 'log' | 'errorPages' | 'rules'> & {
   /** Per-request log hook with HAProxy's HTTP log fields; off when absent. HAProxy: `option httplog`. */
   readonly log?: HttpLogger | undefined
   /** Replacement answers for generated statuses. HAProxy: `errorfile`. */
   readonly errorPages?: ErrorPages | undefined
+  /**
+   * Request and response rules, compiled once here (docs/rules.md). `use-backend`
+   * and `defaultBackend` name backends of this proxy (checked by {@link Proxy.listen},
+   * answered 503 if still unknown at request time); `nbsrv()` reads this proxy's
+   * backends. `tarpitTimeout` defaults to `timeout connect` (5000 ms), as HAProxy's
+   * `timeout tarpit` does. HAProxy: `acl`, `http-request`, `http-response`, `use_backend`, `stick-table`.
+   */
+  readonly rules?: Omit<RuleSetOptions, 'backends'> | undefined
 }
+
+/** Stick-table figures of a proxy's rules, by table name. */
+export type RuleStats = Readonly<Record<string, StickTableStats>>
 
 /**
  * Options of {@link Proxy.addBackend}: balancing, limits, queueing, timeouts,
@@ -241,6 +255,10 @@ export class Proxy extends EventEmitter<ProxyEvents> {
   readonly #backends = new Map<string, ProxyBackend>()
   readonly #routes: RouteOptions[] = []
   readonly #servers = new Set<Server>()
+  /** Compiled rules; undefined when none are configured (the request path skips them). */
+  readonly #rules: RuleSet | undefined
+  /** Backend names the rules route to, checked when listening. */
+  readonly #ruleBackends: readonly string[]
   /** undefined: the first backend; null: none (unmatched requests get 503, or `next()`). */
   #defaultBackend: string | null | undefined
   #built: HttpHandler | undefined
@@ -258,6 +276,12 @@ export class Proxy extends EventEmitter<ProxyEvents> {
     super()
     this.#options = parseOptions(ProxyOptionsSchema, options, 'createProxy')
     this.#deps = defaultDeps(deps)
+    // The caller's objects, not zod's copies: rules may hold RegExp, StickTable and function values.
+    const rules = options.rules
+    this.#rules = rules === undefined && options.trustedProxies === undefined ? undefined : this.#compileRules(rules ?? {}, options.trustedProxies)
+    const names = (rules?.request ?? []).flatMap((r) => (r.action === 'use-backend' ? [r.backend] : []))
+    if (rules?.defaultBackend !== undefined) names.push(rules.defaultBackend)
+    this.#ruleBackends = names
     this.handler = (req, res) => this.#handler()(req, res)
     this.upgrade = (req, socket, head) => this.#handler().upgrade(req, socket, head)
   }
@@ -268,6 +292,46 @@ export class Proxy extends EventEmitter<ProxyEvents> {
    */
   handle(req: IncomingMessage, res: ServerResponse, next?: () => void): void {
     this.#handler().handle(req, res, next)
+  }
+
+  /** The compiled rules (stick tables under `rules.tables`); `undefined` when none are configured. */
+  get rules(): RuleSet | undefined {
+    return this.#rules
+  }
+
+  /** Figures of every stick table of the rules (entries, in use, evictions, expired, failed). */
+  ruleStats(): RuleStats {
+    const out: Record<string, StickTableStats> = {}
+    for (const [name, table] of this.#rules?.tables ?? []) out[name] = table.stats()
+    return out
+  }
+
+  #compileRules(rules: Omit<RuleSetOptions, 'backends'>, trustedProxies: string | readonly string[] | undefined): RuleSet | undefined {
+    let compiled: RuleSet
+    try {
+      compiled = new RuleSet({
+        ...rules,
+        trustedProxies: trustedProxies ?? rules.trustedProxies,
+        // HAProxy: `timeout tarpit` falls back to `timeout connect`.
+        tarpitTimeout: rules.tarpitTimeout ?? DEFAULT_TIMEOUT_CONNECT,
+        // Backends are added later: look them up when a condition runs.
+        backends: { usableServers: (name) => () => this.#usableServers(name) },
+      })
+    } catch (err) {
+      // RuleSet reports every configuration problem as a SwitchyardError naming the field and value.
+      const e = err as SwitchyardError
+      throw new SwitchyardError(e.code, `Invalid options for createProxy: rules: ${e.message}`, e.details, { cause: err })
+    }
+    return compiled.hasRules ? compiled : undefined
+  }
+
+  /** `nbsrv(<backend>)`: usable servers of a backend (0 when it does not exist). */
+  #usableServers(name: string): number {
+    const backend = this.#backends.get(name)
+    if (backend === undefined) return 0
+    let n = 0
+    for (const server of backend.core.servers) if (server.usable) n++
+    return n
   }
 
   /** Backends by name, in the order they were added. */
@@ -370,6 +434,7 @@ export class Proxy extends EventEmitter<ProxyEvents> {
    * @param host @default '127.0.0.1'
    */
   listen(port = 0, host = '127.0.0.1'): Promise<Server> {
+    for (const name of this.#ruleBackends) this.getBackend(name)
     const server = createServer(this.handler)
     server.on('upgrade', this.upgrade)
     applyServerTimeouts(server, this.#handler().options)
@@ -425,7 +490,7 @@ export class Proxy extends EventEmitter<ProxyEvents> {
       rules: this.#routes.map((r) => ({ backend: this.getBackend(r.backend).http, if: r.if, unless: r.unless })),
       defaultBackend: fallback === undefined || fallback === null ? undefined : this.getBackend(fallback).http,
     })
-    this.#built = createHttpHandler({ ...frontend, router })
+    this.#built = createHttpHandler({ ...frontend, router, rules: this.#rules, ruleBackends: backends.map((b) => b.http), scheduler: this.#deps.scheduler })
     return this.#built
   }
 }

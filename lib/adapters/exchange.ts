@@ -26,11 +26,19 @@ export class HttpExchange extends Forwarder {
 
   protected respond(statusCode: number, statusText: string, rawHeaders: Buffer[]): boolean {
     const headers = this.persistResponse(statusCode, responseHeaders(rawHeaders))
+    let status = statusCode
+    let text = statusText
+    const verdict = this.verdict
+    if (verdict !== undefined) {
+      // HAProxy: `http-response` rules run on server responses only (not on generated pages).
+      status = this.rules!.respond(verdict, statusCode, headers, this.ctx.now())
+      text = verdict.statusReason ?? (status === statusCode ? statusText : '')
+    }
     // A body still arriving cannot be left half-read on a kept-alive client connection.
     if (this.body !== undefined && !this.body.complete) headers.push('connection', 'close')
     try {
-      if (statusText === '') this.#res.writeHead(statusCode, headers)
-      else this.#res.writeHead(statusCode, statusText, headers)
+      if (text === '') this.#res.writeHead(status, headers)
+      else this.#res.writeHead(status, text, headers)
     } catch {
       return false
     }

@@ -30,6 +30,8 @@ import type { ServerView } from '../balance/types.js'
 import { isSwitchyardError } from '../errors.js'
 import type { PersistDecision } from '../persist/types.js'
 import type { AcquireRequest, Lease, LeaseOutcome } from '../queue/types.js'
+import type { RuleSet } from '../rules/rule-set.js'
+import type { RequestVerdict } from '../rules/types.js'
 import type { ErrorPageTable } from './error-pages.js'
 import { classifyFailure, type FailureKind } from './failure.js'
 import type { HttpBackend } from './http-backend.js'
@@ -98,6 +100,9 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
   protected readonly ctx: HandlerContext
   /** The request body, when the request has one. */
   protected readonly body: RequestBody | undefined
+  /** The rules that let this request through and their verdict (see {@link useRules}). */
+  protected rules: RuleSet | undefined = undefined
+  protected verdict: RequestVerdict | undefined = undefined
   readonly #dispatch: Dispatcher.DispatchOptions
   readonly #pick: { -readonly [K in keyof AcquireRequest]: AcquireRequest[K] }
   readonly #idempotent: boolean
@@ -193,6 +198,18 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
   protected abstract cutResponse(): void
 
   // ── lifecycle ─────────────────────────────────────────────────────────────
+
+  /**
+   * Attaches the request rules' verdict (before {@link start}): its queue
+   * priority feeds admission, response rules see the response head, and the
+   * verdict is ended with the exchange.
+   */
+  useRules(rules: RuleSet, verdict: RequestVerdict): void {
+    this.rules = rules
+    this.verdict = verdict
+    this.#pick.priorityClass = verdict.priorityClass
+    this.#pick.priorityOffset = verdict.priorityOffset
+  }
 
   /** Starts admission. */
   start(): void {
@@ -562,6 +579,8 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
     this.#termination = termination + (this.#cookieFlags ?? (decision === undefined ? '--' : unansweredFlags(decision)))
     this.#clear()
     this.body?.detach()
+    // Set together with `rules` by useRules.
+    if (this.verdict !== undefined) this.rules!.end(this.verdict, Math.max(this.#status, 0), this.ctx.now())
     if (this.#ended) this.#log()
   }
 }

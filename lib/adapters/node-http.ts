@@ -15,8 +15,14 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
+import type { TLSSocket } from 'node:tls'
 import { SwitchyardError } from '../errors.js'
 import type { Router } from '../routing/types.js'
+import { applyHeaderEdits } from '../rules/header-edits.js'
+import type { RuleSet } from '../rules/rule-set.js'
+import type { RequestVerdict } from '../rules/types.js'
+import { systemScheduler } from '../runtime.js'
+import type { Scheduler } from '../types.js'
 import { compileErrorPages, sendPage, writeRawPage } from './error-pages.js'
 import { HttpExchange } from './exchange.js'
 import type { HandlerContext } from './forward.js'
@@ -26,6 +32,7 @@ import { answerMonitor, isMonitorRequest } from './monitor.js'
 import { plainAddress } from './networks.js'
 import { checkRequest } from './request-checks.js'
 import { resolveHttpFrontendOptions, type HttpFrontendOptions } from './resolve.js'
+import { ruleReply, sendRuleReply, writeRawRuleReply } from './rule-reply.js'
 import type { ErrorStatus, FrontendTimeouts, HttpLogger, ResolvedHttpFrontendOptions } from './types.js'
 import { UpgradeExchange, checkUpgrade } from './upgrade.js'
 
@@ -42,8 +49,18 @@ export interface HttpHandlerOptions extends HttpFrontendOptions {
    * @default some backend the handler can route to has no usable server
    */
   readonly monitorFail?: (() => boolean) | undefined
-  /** Monotonic clock in ms for log timings. @default performance.now */
+  /** Monotonic clock in ms for log timings and rules. @default performance.now */
   readonly now?: (() => number) | undefined
+  /**
+   * Request and response rules, evaluated after the request checks and before
+   * routing; a `use-backend` name is looked up among the handler's backends.
+   * Costs nothing when absent or empty. HAProxy: `http-request`, `http-response`, `use_backend`.
+   */
+  readonly rules?: RuleSet | undefined
+  /** Backends rules may name besides those of `backend`/`router` (looked up by name). */
+  readonly ruleBackends?: readonly HttpBackend[] | undefined
+  /** Timers for `tarpit`. @default setTimeout (unref'd) */
+  readonly scheduler?: Scheduler | undefined
 }
 
 /** A request handler for `http.createServer`, with its upgrade handler. */
@@ -100,6 +117,42 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   }
   const monitorUri = frontend.monitorUri
   const monitorFail = options.monitorFail ?? (() => backends.some((b) => !b.source.hasUsableServer()))
+  const rules = options.rules?.hasRules === true ? options.rules : undefined
+  const byName = new Map([...backends, ...(options.ruleBackends ?? [])].map((b) => [b.name, b]))
+  const scheduler = options.scheduler ?? systemScheduler
+
+  /**
+   * Runs the request rules: the verdict to forward with, or null when the
+   * request was answered here (a rule's reply, or 500 when a user predicate threw).
+   */
+  function evaluate(rules: RuleSet, req: IncomingMessage, out: ServerResponse | Duplex, t0: number, path: string): RequestVerdict | null {
+    let verdict: RequestVerdict
+    try {
+      // remoteAddress is undefined once the socket closed: evaluate() reads a missing source as ''.
+      verdict = rules.evaluate({ method: req.method!, url: path, headers: req.headers, source: req.socket.remoteAddress as string, secure: (req.socket as TLSSocket).encrypted === true }, ctx.now())
+    } catch {
+      answerLocally(ctx, req, out, t0, 500, 'IR', '<NOBACKEND>')
+      return null
+    }
+    if (verdict.action === 'continue') return verdict
+    replyByRule(ctx, scheduler, rules, verdict, req, out, t0)
+    return null
+  }
+
+  /** The backend a verdict names, else the router's choice; null when answered (unknown name: 503). */
+  function target(verdict: RequestVerdict | undefined, req: IncomingMessage, out: ServerResponse | Duplex, t0: number): HttpBackend | undefined | null {
+    const name = verdict?.backend
+    if (name === undefined) return route(req, out, t0)
+    const backend = byName.get(name)
+    if (backend !== undefined) return backend
+    answerLocally(ctx, req, out, t0, 503, 'SC', name)
+    return null
+  }
+
+  /** Ends the verdict of a request answered here after routing. */
+  function endRules(verdict: RequestVerdict | undefined, status: number): void {
+    if (verdict !== undefined) rules!.end(verdict, status, ctx.now())
+  }
 
   /** Routes, or answers 500 when a user predicate throws (returns null then). */
   function route(req: IncomingMessage, res: ServerResponse | Duplex, t0: number): HttpBackend | undefined | null {
@@ -123,25 +176,37 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
       answerLocally(ctx, req, res, t0, check.status, 'PR', '<NOBACKEND>')
       return
     }
-    const backend = route(req, res, t0)
-    if (backend === null) return
+    let verdict: RequestVerdict | undefined
+    let path = check.path
+    if (rules !== undefined) {
+      const v = evaluate(rules, req, res, t0, path)
+      if (v === null) return
+      verdict = v
+      path = v.url
+    }
+    const backend = target(verdict, req, res, t0)
+    if (backend === null) return endRules(verdict, 503)
     if (backend === undefined) {
       if (next !== undefined) next()
       else answerLocally(ctx, req, res, t0, 503, 'SC', '<NOBACKEND>')
-      return
+      return endRules(verdict, next === undefined ? 503 : 0)
     }
     if (check.hasBody && req.readableEnded) {
       // Another middleware (a body parser) consumed the body: it cannot be forwarded.
       answerLocally(ctx, req, res, t0, 500, 'IR', backend.name)
-      return
+      return endRules(verdict, 500)
     }
     const headers = requestHeaders(req.rawHeaders, req.headers.connection, backend.forwarding.drop)
     if (headers === undefined) {
       answerLocally(ctx, req, res, t0, 400, 'PR', backend.name)
-      return
+      return endRules(verdict, 400)
     }
+    // Rule edits apply to the client's lines only, before the proxy's own forwarding headers.
+    if (verdict?.headersChanged === true) applyHeaderEdits(headers, verdict)
     backend.forwarding.append(headers, req)
-    new HttpExchange(req, res, backend, ctx, t0, check.path, headers, check.hasBody).start()
+    const exchange = new HttpExchange(req, res, backend, ctx, t0, path, headers, check.hasBody)
+    if (verdict !== undefined) exchange.useRules(rules!, verdict)
+    exchange.start()
   }
 
   function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -154,15 +219,26 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
       answerLocally(ctx, req, socket, t0, 'status' in check ? check.status : 400, 'PR', '<NOBACKEND>')
       return
     }
-    const backend = route(req, socket, t0)
-    if (backend === null) return
+    let verdict: RequestVerdict | undefined
+    let path = check.path
+    if (rules !== undefined) {
+      const v = evaluate(rules, req, socket, t0, path)
+      if (v === null) return
+      verdict = v
+      path = v.url
+    }
+    const backend = target(verdict, req, socket, t0)
+    if (backend === null) return endRules(verdict, 503)
     const headers = backend === undefined ? undefined : requestHeaders(req.rawHeaders, req.headers.connection, backend.forwarding.drop)
     if (backend === undefined || headers === undefined) {
       answerLocally(ctx, req, socket, t0, backend === undefined ? 503 : 400, backend === undefined ? 'SC' : 'PR', backend?.name ?? '<NOBACKEND>')
-      return
+      return endRules(verdict, backend === undefined ? 503 : 400)
     }
+    if (verdict?.headersChanged === true) applyHeaderEdits(headers, verdict)
     backend.forwarding.append(headers, req)
-    new UpgradeExchange(req, socket, head, backend, ctx, t0, check.path, headers, protocol).start()
+    const exchange = new UpgradeExchange(req, socket, head, backend, ctx, t0, path, headers, protocol)
+    if (verdict !== undefined) exchange.useRules(rules!, verdict)
+    exchange.start()
   }
 
   const handler = ((req: IncomingMessage, res: ServerResponse) => handle(req, res)) as HttpHandler
@@ -179,12 +255,20 @@ function ignore(): void {
   // Errors on a client socket we answer or tunnel are handled through 'close'.
 }
 
-/** Answers with a generated page before any backend work, and logs it. */
-function answerLocally(ctx: HandlerContext, req: IncomingMessage, out: ServerResponse | Duplex, t0: number, status: ErrorStatus, termination: string, backend: string): void {
-  const page = ctx.pages[status]
+/** What the log line of a locally answered request says; filled in until the client side closes. */
+interface LocalAnswer {
+  status: number
+  termination: string
+  bytesOut: number
+  readonly backend: string
+}
+
+/** Logs a locally answered request when its client side closes. */
+function logOnClose(ctx: HandlerContext, req: IncomingMessage, out: ServerResponse | Duplex, t0: number, answer: LocalAnswer): void {
   const log = ctx.log
   if (log !== undefined) {
     out.once('close', () => {
+      const { status, termination, backend } = answer
       try {
         log({
           clientAddress: plainAddress(req.socket.remoteAddress),
@@ -200,7 +284,7 @@ function answerLocally(ctx: HandlerContext, req: IncomingMessage, out: ServerRes
           Tt: ctx.now() - t0,
           status,
           bytesIn: 0,
-          bytesOut: page.body.length,
+          bytesOut: answer.bytesOut,
           termination: `${termination}--`,
           retries: 0,
           redispatched: false,
@@ -210,6 +294,56 @@ function answerLocally(ctx: HandlerContext, req: IncomingMessage, out: ServerRes
       }
     })
   }
+}
+
+/** Answers with a generated page before any backend work, and logs it. */
+function answerLocally(ctx: HandlerContext, req: IncomingMessage, out: ServerResponse | Duplex, t0: number, status: ErrorStatus, termination: string, backend: string): void {
+  const page = ctx.pages[status]
+  logOnClose(ctx, req, out, t0, { status, termination, bytesOut: page.body.length, backend })
   if ('writeHead' in out) sendPage(out as ServerResponse, page, false)
   else writeRawPage(out, page)
+}
+
+/** Log termination state of each local rule answer (HAProxy: denied `PR`, tarpit `PT`, local `LR`). */
+const RULE_TERMINATIONS: Readonly<Record<string, string>> = { deny: 'PR', tarpit: 'PT', redirect: 'LR', return: 'LR' }
+
+/**
+ * Answers a request as a rule decided (after `verdict.delay` for a tarpit,
+ * given up if the client leaves first), logs it and ends the verdict.
+ */
+function replyByRule(ctx: HandlerContext, scheduler: Scheduler, rules: RuleSet, verdict: RequestVerdict, req: IncomingMessage, out: ServerResponse | Duplex, t0: number): void {
+  const answer: LocalAnswer = { status: -1, termination: `C${RULE_TERMINATIONS[verdict.action]!.charAt(1)}`, bytesOut: 0, backend: '<NOBACKEND>' }
+  logOnClose(ctx, req, out, t0, answer)
+  const send = (): void => {
+    const reply = ruleReply(verdict, ctx.pages)
+    answer.termination = RULE_TERMINATIONS[verdict.action]!
+    if (!('writeHead' in out)) {
+      writeRawRuleReply(out, reply)
+    } else if (!sendRuleReply(out as ServerResponse, reply)) {
+      // A header built by a rule cannot be sent: 500, as HAProxy answers a failed rewrite.
+      const page = ctx.pages[500]
+      answer.status = 500
+      answer.termination = 'PR'
+      answer.bytesOut = page.body.length
+      sendPage(out as ServerResponse, page, false)
+      rules.end(verdict, 500, ctx.now())
+      return
+    }
+    answer.status = reply.status
+    answer.bytesOut = reply.body.length
+    rules.end(verdict, reply.status, ctx.now())
+  }
+  if (verdict.action !== 'tarpit' || verdict.delay <= 0) {
+    send()
+    return
+  }
+  const onClose = (): void => {
+    timer.cancel()
+    rules.end(verdict, 0, ctx.now())
+  }
+  const timer = scheduler.schedule(verdict.delay, () => {
+    out.off('close', onClose)
+    send()
+  })
+  out.once('close', onClose)
 }

@@ -105,6 +105,26 @@ export const BackendOptionsSchema = z.strictObject({
   persist: z.boolean().optional(),
 })
 
+/** Client networks: one CIDR/address or a list. */
+const networkList = z.union([z.string().min(1), networks])
+
+const ruleList = z.array(z.looseObject({ action: z.string() }))
+
+/**
+ * The shape of `createProxy({ rules })`: the top level only. Conditions,
+ * rules and tables are checked by `RuleSet` when it compiles them, with
+ * errors naming the offending field and value.
+ */
+const rules = z.strictObject({
+  acls: z.record(z.string(), z.looseObject({ kind: z.string() })).optional(),
+  request: ruleList.optional(),
+  response: ruleList.optional(),
+  defaultBackend: z.string().min(1).optional(),
+  tables: z.record(z.string(), z.object({}).loose()).optional(),
+  trustedProxies: networkList.optional(),
+  tarpitTimeout: ms.optional(),
+})
+
 /** Schema of `createProxy(options)`. */
 export const ProxyOptionsSchema = z.strictObject({
   timeouts: z.strictObject({ client: ms.optional(), httpRequest: ms.optional(), httpKeepAlive: ms.optional() }).optional(),
@@ -113,4 +133,8 @@ export const ProxyOptionsSchema = z.strictObject({
   abortOnClose: z.boolean().optional(),
   errorPages: errorPages.optional(),
   log: z.custom<(entry: never) => void>((v) => typeof v === 'function', { message: 'Expected a function' }).optional(),
+  /** Request and response rules (HAProxy `acl`, `http-request`, `http-response`, `use_backend`, `stick-table`). */
+  rules: rules.optional(),
+  /** Proxies whose `X-Forwarded-For` rules believe (overrides `rules.trustedProxies`). */
+  trustedProxies: networkList.optional(),
 })
