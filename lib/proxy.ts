@@ -21,6 +21,12 @@ import { parseOptions } from './options/parse.js'
 import { BackendOptionsSchema, ProxyOptionsSchema, ServerOptionsSchema } from './options/schema.js'
 import type { AcquireRequest, Admission, Lease } from './queue/types.js'
 import { createRouter } from './routing/router.js'
+import { balanceNameOf } from './balance/registry.js'
+import { waitIdle } from './ops/idle.js'
+import { StatsCollector } from './stats/collector.js'
+import { createStatsHandler, type StatsHandlerOptions } from './stats/handler.js'
+import { buildSnapshot } from './stats/snapshot.js'
+import type { ProxyStats } from './stats/types.js'
 import type { RouteCondition } from './routing/types.js'
 import { defaultDeps } from './runtime.js'
 import type { Deps } from './types.js'
@@ -76,6 +82,22 @@ export interface RouteOptions {
   readonly backend: string
   readonly if?: RouteCondition | undefined
   readonly unless?: RouteCondition | undefined
+}
+
+/** Options of {@link Proxy.close}. */
+export interface CloseOptions {
+  /**
+   * Milliseconds queued requests may still wait for a server after close();
+   * then the ones left are answered 503. In-flight requests are not cut by it.
+   * @default 0
+   */
+  readonly grace?: number | undefined
+  /**
+   * Milliseconds after close() at which requests still in flight are cut
+   * (their connections destroyed). HAProxy: `hard-stop-after`.
+   * @default Infinity (in-flight requests always finish)
+   */
+  readonly hardStopAfter?: number | undefined
 }
 
 /** Events of a {@link Proxy}. */
@@ -212,7 +234,9 @@ export class Proxy extends EventEmitter<ProxyEvents> {
   readonly #servers = new Set<Server>()
   #defaultBackend: string | undefined
   #built: HttpHandler | undefined
-  #closed = false
+  #closing: Promise<void> | undefined
+  readonly #collector: StatsCollector
+  readonly #algos = new Map<string, string>()
 
   /**
    * The request listener: `http.createServer(proxy.handler)`. Also works as
@@ -226,7 +250,16 @@ export class Proxy extends EventEmitter<ProxyEvents> {
     super()
     this.#options = parseOptions(ProxyOptionsSchema, options, 'createProxy')
     this.#deps = defaultDeps(deps)
-    this.handler = (req, res) => this.#handler()(req, res)
+    const clock = this.#deps.clock
+    this.#collector = new StatsCollector(() => clock.now())
+    this.handler = (req, res) => {
+      if (this.#closing !== undefined) {
+        // Closing: no new work. HAProxy's listeners are unbound; an embedded handler answers 503.
+        res.writeHead(503, { 'content-type': 'text/plain', connection: 'close' }).end('Service Unavailable: closing\n')
+        return
+      }
+      this.#handler()(req, res)
+    }
     this.upgrade = (req, socket, head) => this.#handler().upgrade(req, socket, head)
   }
 
@@ -275,6 +308,10 @@ export class Proxy extends EventEmitter<ProxyEvents> {
       errorPages: o.errorPages as ErrorPages | undefined,
     })
     const backend = new ProxyBackend(core, http)
+    this.#collector.backend(name)
+    core.on('server:add', (server) => this.#collector.server(name, server))
+    core.on('server:remove', (server) => this.#collector.forget(name, server))
+    this.#algos.set(name, balanceNameOf(balance))
     this.#backends.set(name, backend)
     this.#built = undefined
     this.emit('backend:add', backend)
@@ -336,24 +373,66 @@ export class Proxy extends EventEmitter<ProxyEvents> {
   }
 
   /**
-   * Stops the servers started by {@link listen}, closes every backend (queued
-   * requests are answered 503) and their connection pools. Idempotent.
+   * A snapshot of the stats: the frontend row, then per backend its row and
+   * its servers' rows, with HAProxy's field names. HAProxy: `show stat`.
    */
-  async close(): Promise<void> {
-    if (this.#closed) return
-    this.#closed = true
+  stats(): ProxyStats {
+    return buildSnapshot({
+      collector: this.#collector,
+      backends: [...this.#backends.values()].map((b) => ({ core: b.core, algo: this.#algos.get(b.name)! })),
+      health: undefined,
+      open: this.#closing === undefined,
+      now: this.#deps.clock.now(),
+    })
+  }
+
+  /**
+   * A `(req, res)` handler serving the stats: the live HTML page (default),
+   * `?format=json`, `;csv` or `?format=csv` (HAProxy's CSV), and
+   * `?format=prometheus` (HAProxy exporter names). Mount it where you like.
+   * HAProxy: `stats uri`, `prometheus-exporter`.
+   */
+  statsHandler(options: StatsHandlerOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
+    return createStatsHandler(() => this.stats(), options)
+  }
+
+  /**
+   * Graceful stop: the servers started by {@link listen} stop accepting, the
+   * handler answers new requests 503, requests in flight finish; queued ones
+   * may still get a server during `grace`, then the rest are answered 503
+   * (every backend closes). After `hardStopAfter`, whatever is still in flight
+   * is cut. Then connection pools close. Resolves when nothing is left;
+   * calling it again returns the same promise.
+   * HAProxy: soft stop (`SIGUSR1`), `hard-stop-after`.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    this.#closing ??= this.#shutdown(options.grace ?? 0, options.hardStopAfter ?? Infinity)
+    return this.#closing
+  }
+
+  async #shutdown(grace: number, hardStopAfter: number): Promise<void> {
+    const scheduler = this.#deps.scheduler
+    const started = this.#deps.clock.now()
     const servers = [...this.#servers]
-    await Promise.all(
-      servers.map(
-        (server) =>
-          new Promise<void>((resolve) => {
-            server.close(() => resolve())
-            server.closeIdleConnections()
-          }),
-      ),
+    const stopped = servers.map(
+      (server) =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve())
+          server.closeIdleConnections()
+        }),
     )
-    for (const backend of this.#backends.values()) backend.core.close()
-    await Promise.all([...this.#backends.values()].map((b) => b.http.close()))
+    const backends = [...this.#backends.values()]
+    const cores = backends.map((b) => b.core)
+    await waitIdle(cores, scheduler, Math.min(grace, hardStopAfter))
+    for (const core of cores) core.close()
+    const left = hardStopAfter - (this.#deps.clock.now() - started)
+    if (!(await waitIdle(cores, scheduler, Math.max(0, left)))) {
+      for (const server of servers) server.closeAllConnections()
+      await Promise.all(backends.map((b) => b.http.close()))
+    }
+    for (const server of servers) server.closeIdleConnections()
+    await Promise.all(stopped)
+    await Promise.all(backends.map((b) => b.http.close()))
     this.emit('proxy:close')
   }
 
@@ -368,6 +447,7 @@ export class Proxy extends EventEmitter<ProxyEvents> {
       abortOnClose: o.abortOnClose,
       errorPages: o.errorPages as ErrorPages | undefined,
       log: o.log as HttpLogger | undefined,
+      stats: this.#collector,
       now: () => this.#deps.clock.now(),
     }
     const backends = [...this.#backends.values()]

@@ -29,6 +29,7 @@ import type { Dispatcher } from 'undici'
 import type { ServerView } from '../balance/types.js'
 import { isSwitchyardError } from '../errors.js'
 import type { AcquireRequest, Lease, LeaseOutcome } from '../queue/types.js'
+import type { ExchangeObserver } from '../stats/hook.js'
 import type { ErrorPageTable } from './error-pages.js'
 import { classifyFailure, type FailureKind } from './failure.js'
 import type { HttpBackend } from './http-backend.js'
@@ -43,6 +44,8 @@ export interface HandlerContext {
   /** Handler-level pages (frontend layer over the built-in ones). */
   readonly pages: ErrorPageTable
   readonly log: HttpLogger | undefined
+  /** Counts finished requests for the stats; off when absent. */
+  readonly stats?: ExchangeObserver | undefined
   /** Monotonic milliseconds. */
   readonly now: () => number
 }
@@ -196,9 +199,11 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
 
   /** Emits the log line once both sides are finished (called by whichever finishes last). */
   #log(): void {
-    const log = this.ctx.log
-    if (log === undefined || this.#logged) return
+    if (this.#logged) return
     this.#logged = true
+    this.ctx.stats?.exchange(this.backend.name, this.#server, this.#status, this.body?.bytesRead ?? 0, this.#bytesOut, this.#tw, this.#tc, this.#tr, this.ctx.now() - this.#t0, this.#termination, this.#retries, this.#redispatched)
+    const log = this.ctx.log
+    if (log === undefined) return
     const req = this.req
     try {
       log({

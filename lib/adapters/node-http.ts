@@ -17,6 +17,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { SwitchyardError } from '../errors.js'
 import type { Router } from '../routing/types.js'
+import type { ExchangeObserver } from '../stats/hook.js'
 import { compileErrorPages, sendPage, writeRawPage } from './error-pages.js'
 import { HttpExchange } from './exchange.js'
 import type { HandlerContext } from './forward.js'
@@ -42,6 +43,8 @@ export interface HttpHandlerOptions extends HttpFrontendOptions {
    * @default some backend the handler can route to has no usable server
    */
   readonly monitorFail?: (() => boolean) | undefined
+  /** Counts finished requests for the stats; off when absent. */
+  readonly stats?: ExchangeObserver | undefined
   /** Monotonic clock in ms for log timings. @default performance.now */
   readonly now?: (() => number) | undefined
 }
@@ -96,6 +99,7 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     frontend,
     pages: compileErrorPages(frontend.errorPages),
     log: options.log,
+    stats: options.stats,
     now: options.now ?? (() => performance.now()),
   }
   const monitorUri = frontend.monitorUri
@@ -182,6 +186,7 @@ function ignore(): void {
 /** Answers with a generated page before any backend work, and logs it. */
 function answerLocally(ctx: HandlerContext, req: IncomingMessage, out: ServerResponse | Duplex, t0: number, status: ErrorStatus, termination: string, backend: string): void {
   const page = ctx.pages[status]
+  ctx.stats?.local(status, page.body.length)
   const log = ctx.log
   if (log !== undefined) {
     out.once('close', () => {
