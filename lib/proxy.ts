@@ -21,6 +21,8 @@ import { parseOptions } from './options/parse.js'
 import { BackendOptionsSchema, ProxyOptionsSchema, ServerOptionsSchema } from './options/schema.js'
 import type { AcquireRequest, Admission, Lease } from './queue/types.js'
 import { createRouter } from './routing/router.js'
+import { HealthMonitor } from './health/monitor.js'
+import { resolveServerHealth, type ServerHealthOptions } from './health/options.js'
 import { balanceNameOf } from './balance/registry.js'
 import { waitIdle } from './ops/idle.js'
 import { StatsCollector } from './stats/collector.js'
@@ -73,8 +75,10 @@ export type BackendOptions = Omit<z.input<typeof BackendOptionsSchema>, 'balance
  * - `weight` 0..256 (1), `id` (declaration position), `backup` (false), `maxconn` (0 = unlimited),
  *   `minconn`, `maxqueue` (0 = unlimited), `disabled` (false: start in maintenance).
  * - `ssl`, `verify` ('required'), `ca` (PEM), `sni`, `source`: TLS and the local address of connections.
+ * - `check`, `agent`, `observe`, `slowstart`, `initialState`, `shutdownOnDown`, `shutdownBackupsOnUp`:
+ *   health ({@link ServerHealthOptions}); checks start when the proxy first listens or handles a request.
  */
-export type ServerOptions = z.input<typeof ServerOptionsSchema>
+export type ServerOptions = Omit<z.input<typeof ServerOptionsSchema>, keyof ServerHealthOptions> & ServerHealthOptions
 
 /** A routing rule: send matching requests to a backend. HAProxy: `use_backend <name> if <cond>`. */
 export interface RouteOptions {
@@ -117,10 +121,14 @@ export class ProxyBackend {
   readonly core: Backend
   /** The HTTP side: pools, retries, forwarding. */
   readonly http: HttpBackend
+  /** The proxy's health monitor (checks, agents, passive health). */
+  readonly health: HealthMonitor
 
-  constructor(core: Backend, http: HttpBackend) {
+  constructor(core: Backend, http: HttpBackend, health: HealthMonitor) {
     this.core = core
     this.http = http
+    this.health = health
+    health.attach(core)
   }
 
   /** Backend name. */
@@ -144,6 +152,9 @@ export class ProxyBackend {
     }
     const o = parseOptions(ServerOptionsSchema, options, where)
     parseServerAddress(o.address, o.ssl ?? false) // validates the address, naming it
+    const health = healthOptions(options)
+    // Validates the health keys before anything changes (the monitor resolves them again when watching).
+    if (health !== undefined) resolveServerHealth(health)
     if (this.core.server(name) !== undefined) {
       throw new SwitchyardError('SWY_ERR_DUPLICATE_SERVER', `Server "${name}" already exists in backend "${this.name}"`, { server: name })
     }
@@ -161,6 +172,7 @@ export class ProxyBackend {
     if (o.ssl !== undefined || o.verify !== undefined || o.ca !== undefined || o.sni !== undefined || o.source !== undefined) {
       this.http.setServerTransport(name, { ssl: o.ssl, verify: o.verify, ca: o.ca, sni: o.sni, source: o.source })
     }
+    if (health !== undefined) this.health.watch(this.core, name, health)
     return server
   }
 
@@ -200,6 +212,26 @@ export class ProxyBackend {
     this.core.setMaxconn(name, maxconn)
   }
 
+  /** Resumes a server's regular check. HAProxy: `enable health`. @throws {SwitchyardError} SWY_ERR_UNKNOWN_SERVER */
+  enableCheck(name: string): void {
+    this.health.enableCheck(this.core, name)
+  }
+
+  /** Stops a server's regular check (treated as unchecked). HAProxy: `disable health`. @throws {SwitchyardError} SWY_ERR_UNKNOWN_SERVER */
+  disableCheck(name: string): void {
+    this.health.disableCheck(this.core, name)
+  }
+
+  /** Resumes a server's agent check. HAProxy: `enable agent`. @throws {SwitchyardError} SWY_ERR_UNKNOWN_SERVER */
+  enableAgent(name: string): void {
+    this.health.enableAgent(this.core, name)
+  }
+
+  /** Stops a server's agent check. HAProxy: `disable agent`. @throws {SwitchyardError} SWY_ERR_UNKNOWN_SERVER */
+  disableAgent(name: string): void {
+    this.health.disableAgent(this.core, name)
+  }
+
   /** Counters of the backend and its servers. */
   counters(): BackendCounters {
     return this.core.counters()
@@ -237,6 +269,7 @@ export class Proxy extends EventEmitter<ProxyEvents> {
   #closing: Promise<void> | undefined
   readonly #collector: StatsCollector
   readonly #algos = new Map<string, string>()
+  readonly #health: HealthMonitor
 
   /**
    * The request listener: `http.createServer(proxy.handler)`. Also works as
@@ -252,6 +285,7 @@ export class Proxy extends EventEmitter<ProxyEvents> {
     this.#deps = defaultDeps(deps)
     const clock = this.#deps.clock
     this.#collector = new StatsCollector(() => clock.now())
+    this.#health = new HealthMonitor(this.#deps)
     this.handler = (req, res) => {
       if (this.#closing !== undefined) {
         // Closing: no new work. HAProxy's listeners are unbound; an embedded handler answers 503.
@@ -261,6 +295,11 @@ export class Proxy extends EventEmitter<ProxyEvents> {
       this.#handler()(req, res)
     }
     this.upgrade = (req, socket, head) => this.#handler().upgrade(req, socket, head)
+  }
+
+  /** The health monitor of every backend: transition and check events. */
+  get health(): HealthMonitor {
+    return this.#health
   }
 
   /** Backends by name, in the order they were added. */
@@ -307,7 +346,7 @@ export class Proxy extends EventEmitter<ProxyEvents> {
       server: o.server,
       errorPages: o.errorPages as ErrorPages | undefined,
     })
-    const backend = new ProxyBackend(core, http)
+    const backend = new ProxyBackend(core, http, this.#health)
     this.#collector.backend(name)
     core.on('server:add', (server) => this.#collector.server(name, server))
     core.on('server:remove', (server) => this.#collector.forget(name, server))
@@ -380,7 +419,7 @@ export class Proxy extends EventEmitter<ProxyEvents> {
     return buildSnapshot({
       collector: this.#collector,
       backends: [...this.#backends.values()].map((b) => ({ core: b.core, algo: this.#algos.get(b.name)! })),
-      health: undefined,
+      health: this.#health,
       open: this.#closing === undefined,
       now: this.#deps.clock.now(),
     })
@@ -423,6 +462,8 @@ export class Proxy extends EventEmitter<ProxyEvents> {
     )
     const backends = [...this.#backends.values()]
     const cores = backends.map((b) => b.core)
+    // Checks of a stopping proxy stop (HAProxy stops them on soft stop).
+    this.#health.close()
     await waitIdle(cores, scheduler, Math.min(grace, hardStopAfter))
     for (const core of cores) core.close()
     const left = hardStopAfter - (this.#deps.clock.now() - started)
@@ -439,6 +480,8 @@ export class Proxy extends EventEmitter<ProxyEvents> {
   /** The current handler, rebuilt after backends or rules changed. */
   #handler(): HttpHandler {
     if (this.#built !== undefined) return this.#built
+    // The first use of the handler (or listen) starts the checks.
+    this.#health.start()
     const o = this.#options
     const frontend = {
       timeouts: o.timeouts as Partial<FrontendTimeouts> | undefined,
@@ -477,4 +520,13 @@ export class Proxy extends EventEmitter<ProxyEvents> {
  */
 export function createProxy(options: ProxyOptions = {}, deps: Partial<Deps> = {}): Proxy {
   return new Proxy(options, deps)
+}
+
+const HEALTH_KEYS = ['check', 'agent', 'observe', 'slowstart', 'initialState', 'shutdownOnDown', 'shutdownBackupsOnUp'] as const
+
+/** The health part of server options, undefined when there is none. */
+function healthOptions(options: ServerOptions): ServerHealthOptions | undefined {
+  if (!HEALTH_KEYS.some((key) => options[key] !== undefined)) return undefined
+  const { check, agent, observe, slowstart, initialState, shutdownOnDown, shutdownBackupsOnUp } = options
+  return { check, agent, observe, slowstart, initialState, shutdownOnDown, shutdownBackupsOnUp }
 }

@@ -54,3 +54,18 @@ t.test('close() with grace 0: queued requests are answered 503, in-flight ones f
   t.equal(proxy.close(), closing, 'idempotent: the same promise')
 })
 
+
+t.test('hardStopAfter cuts what is still in flight', async (t) => {
+  const address = await upstream(t, (req) => req.resume())
+  const proxy = createProxy()
+  proxy.addBackend('web').addServer('s1', { address })
+  const port = ((await proxy.listen(0)).address() as AddressInfo).port
+  const request = send(port).then(
+    () => 'answered',
+    () => 'cut',
+  )
+  await until(() => proxy.stats().backends[0]!.scur === 1)
+  await proxy.close({ hardStopAfter: 20 })
+  t.equal(await request, 'cut')
+  t.equal(proxy.stats().backends[0]!.scur, 0)
+})
