@@ -42,7 +42,7 @@ const TYPES: Readonly<Record<StatsFormat, string>> = {
 export function createStatsHandler(snapshot: () => ProxyStats, options: StatsHandlerOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
   const refresh = options.refresh ?? 5000
   return (req, res) => {
-    const format = statsFormat(req.url ?? '/', req.headers.accept)
+    const format = statsFormat(req.url!, req.headers.accept) // node:http always sets url on server requests
     const stats = snapshot()
     const body = format === 'json' ? toJson(stats) : format === 'csv' ? toCsv(stats) : format === 'prometheus' ? toPrometheus(stats) : renderPage(stats, refresh)
     res.writeHead(200, { 'content-type': TYPES[format], 'cache-control': 'no-cache', 'content-length': Buffer.byteLength(body) })

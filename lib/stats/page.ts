@@ -26,9 +26,10 @@ function gauge(current: number, limit: number | null): string {
   return `<span class="gauge"><span style="width:${pct}%"></span></span>${current}${limit === null ? '' : `/${limit}`}`
 }
 
+/** A backend or server row (those always have a queue: `qcur` is set). */
 function row(r: StatsRow): string {
   const name = r.type === 1 ? 'Backend' : v(r.svname)
-  return `<tr class="${r.type === 1 ? 'total ' : ''}${statusClass(r.status)}"><td>${name}</td><td>${gauge(r.qcur ?? 0, r.qlimit)}</td><td>${v(r.qmax)}</td><td>${gauge(r.scur, r.slim)}</td><td>${v(r.smax)}</td><td>${r.stot}</td><td>${r.rate}</td><td>${r.bin}</td><td>${r.bout}</td><td>${v(r.econ)}</td><td>${v(r.eresp)}</td><td>${v(r.wretr)}/${v(r.wredis)}</td><td>${r.hrsp_2xx}</td><td>${r.hrsp_5xx}</td><td class="st">${v(r.status)}</td><td>${v(r.weight)}</td><td>${v(r.check_status)}</td><td>${v(r.ttime)}</td></tr>`
+  return `<tr class="${r.type === 1 ? 'total ' : ''}${statusClass(r.status)}"><td>${name}</td><td>${gauge(r.qcur!, r.qlimit)}</td><td>${v(r.qmax)}</td><td>${gauge(r.scur, r.slim)}</td><td>${v(r.smax)}</td><td>${r.stot}</td><td>${r.rate}</td><td>${r.bin}</td><td>${r.bout}</td><td>${v(r.econ)}</td><td>${v(r.eresp)}</td><td>${v(r.wretr)}/${v(r.wredis)}</td><td>${r.hrsp_2xx}</td><td>${r.hrsp_5xx}</td><td class="st">${v(r.status)}</td><td>${v(r.weight)}</td><td>${v(r.check_status)}</td><td>${v(r.ttime)}</td></tr>`
 }
 
 const HEAD = '<tr><th>Server</th><th>Queue</th><th>Max</th><th>Sessions</th><th>Max</th><th>Total</th><th>Rate</th><th>Bytes in</th><th>Bytes out</th><th>Conn err</th><th>Resp err</th><th>Retr/Redis</th><th>2xx</th><th>5xx</th><th>Status</th><th>Weight</th><th>Check</th><th>Ttime ms</th></tr>'

@@ -44,7 +44,7 @@ const METRICS: readonly Metric[] = [
   { name: 'check_up_down_total', type: 'counter', help: 'Total number of failed checks causing UP to DOWN server transitions, per server/backend, since the worker process started.', value: (r) => r.chkdown, scopes: BS },
   { name: 'check_last_change_seconds', type: 'gauge', help: 'How long ago the last server state changed, in seconds.', value: (r) => r.lastchg, scopes: BS },
   { name: 'downtime_seconds_total', type: 'counter', help: 'Total downtime (in seconds) for the service.', value: (r) => r.downtime, scopes: BS },
-  { name: 'queue_limit', type: 'gauge', help: 'Configured maxqueue for the server (0 meaning no limit).', value: (r) => (r.type === 2 ? (r.qlimit ?? 0) : null), scopes: ['server'] },
+  { name: 'queue_limit', type: 'gauge', help: 'Configured maxqueue for the server (0 meaning no limit).', value: (r) => r.qlimit ?? 0, scopes: ['server'] },
   { name: 'current_throttle', type: 'gauge', help: 'Current throttle percentage for the server, when slowstart is active, or no value if not in slowstart.', value: (r) => r.throttle, scopes: ['server'] },
   { name: 'loadbalanced_total', type: 'counter', help: 'Total number of times a service was selected, either for new sessions, or when redispatching.', value: (r) => r.lbtot, scopes: BS },
   { name: 'max_session_rate', type: 'gauge', help: 'Highest value of sessions per second observed since the worker process started.', value: (r) => r.rate_max, scopes: ALL },

@@ -129,6 +129,8 @@ t.test('the stats handler serves HTML, JSON, CSV and Prometheus', async (t) => {
   t.equal((await send(port, { path: '/s;json' })).headers['content-type'], 'application/json')
   const head = await send(port, { method: 'HEAD', path: '/' })
   t.equal(head.body, '')
+  const defaults = await listen(t, http.createServer(proxy.statsHandler()))
+  t.match((await send(defaults, { path: '/' })).body, /setInterval\(tick,5000\)/, 'refreshes every 5 s by default')
 })
 
 t.test('health checks are wired: a checked server that refuses goes DOWN in the stats; runtime check control', async (t) => {
