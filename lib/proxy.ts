@@ -25,6 +25,7 @@ import { HealthMonitor } from './health/monitor.js'
 import { resolveServerHealth, type ServerHealthOptions } from './health/options.js'
 import { balanceNameOf } from './balance/registry.js'
 import { waitIdle } from './ops/idle.js'
+import { applyConfig, type ProxyConfig, type ReconfigureReport } from './ops/reconfigure.js'
 import { StatsCollector } from './stats/collector.js'
 import { createStatsHandler, type StatsHandlerOptions } from './stats/handler.js'
 import { buildSnapshot } from './stats/snapshot.js'
@@ -199,11 +200,17 @@ export class ProxyBackend {
 
   /** Sets the admin state. HAProxy: `set server <b>/<s> state ready|drain|maint`. */
   setState(name: string, state: AdminState): void {
+    if (state !== 'ready' && state !== 'drain' && state !== 'maint') {
+      throw new SwitchyardError('SWY_ERR_INVALID_OPTION', `Expected a server state of ready, drain or maint, got \`${String(state)}\``, { field: 'state', value: state })
+    }
     this.core.setAdmin(name, state)
   }
 
   /** Forces the operational state. HAProxy: `set server <b>/<s> health up|stopping|down`. */
   setHealth(name: string, state: OperationalState): void {
+    if (state !== 'up' && state !== 'starting' && state !== 'stopping' && state !== 'down') {
+      throw new SwitchyardError('SWY_ERR_INVALID_OPTION', `Expected a server health of up, starting, stopping or down, got \`${String(state)}\``, { field: 'state', value: state })
+    }
     this.core.setOperational(name, state)
   }
 
@@ -270,6 +277,7 @@ export class Proxy extends EventEmitter<ProxyEvents> {
   readonly #collector: StatsCollector
   readonly #algos = new Map<string, string>()
   readonly #health: HealthMonitor
+  readonly #definitions = new Map<string, ServerOptions>()
 
   /**
    * The request listener: `http.createServer(proxy.handler)`. Also works as
@@ -433,6 +441,24 @@ export class Proxy extends EventEmitter<ProxyEvents> {
    */
   statsHandler(options: StatsHandlerOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
     return createStatsHandler(() => this.stats(), options)
+  }
+
+  /**
+   * Hot reconfiguration: applies a whole set of backend/server definitions
+   * while traffic flows. New backends and servers are added; servers missing
+   * from a listed backend are removed (in-flight requests finish, queued ones
+   * go elsewhere, §11.3); servers present in both keep their connections,
+   * counters, health and runtime state, and only the keys their definition
+   * changed (`weight`, `maxconn`, `maxqueue`, `disabled`) are applied. Other
+   * keys (address, TLS, checks) of a running server cannot change: rename the
+   * server. Backends not listed are left as they are; a listed backend's
+   * options apply only when it is new. Everything is validated first: an
+   * invalid configuration throws and changes nothing.
+   * HAProxy: a reload with `server-state-file` (without dropping connections).
+   * @throws {SwitchyardError} SWY_ERR_INVALID_OPTION naming the field
+   */
+  reconfigure(config: ProxyConfig): Promise<ReconfigureReport> {
+    return applyConfig(this, config, this.#definitions)
   }
 
   /**
