@@ -3,7 +3,7 @@
  *
  * - http://127.0.0.1:8080/            balanced over app1..app4 (roundrobin, weights 1,1,2,2)
  * - http://127.0.0.1:8080/slow        app servers take 300 ms; maxconn 4 per server queues the rest
- * - http://127.0.0.1:8080/switchyard/status   live state of every server (JSON)
+ * - http://127.0.0.1:8080/switchyard/stats    live stats page (also ?format=json, ;csv, ?format=prometheus)
  * - http://127.0.0.1:8080/health      monitor-uri: 200 while a server is usable
  *
  * Environment: PORT (default 8080), DEMO_SECONDS (stop after N seconds; default: run until Ctrl-C).
@@ -35,30 +35,11 @@ for (const [i, weight] of weights.entries()) {
   web.addServer(`app${i + 1}`, { address: await demoServer(`app${i + 1}`), weight, maxconn: 4 })
 }
 
+const stats = proxy.statsHandler({ refresh: 2_000 })
 const app = http.createServer((req, res) => {
-  if (req.url === '/switchyard/status') {
-    const counters = web.counters()
-    const body = {
-      backend: web.name,
-      served: counters.served,
-      queued: counters.queued,
-      total: counters.total,
-      servers: web.servers.map((s, i) => ({
-        name: s.name,
-        address: s.address,
-        weight: s.weight,
-        admin: s.admin,
-        operational: s.operational,
-        served: s.served,
-        queued: s.queued,
-        total: counters.servers[i]?.total,
-      })),
-    }
-    res.writeHead(200, { 'content-type': 'application/json' })
-    res.end(JSON.stringify(body, null, 2) + '\n')
-    return
-  }
-  proxy.handler(req, res)
+  // The live stats page (also ?format=json, ;csv, ?format=prometheus).
+  if (req.url?.startsWith('/switchyard/stats')) stats(req, res)
+  else proxy.handler(req, res)
 })
 app.on('upgrade', proxy.upgrade)
 await new Promise<void>((resolve) => app.listen(PORT, '127.0.0.1', resolve))
@@ -68,7 +49,8 @@ console.log('Try:')
 console.log(`  curl -s http://127.0.0.1:${PORT}/                      # balanced, see x-served-by`)
 console.log(`  for i in $(seq 12); do curl -s http://127.0.0.1:${PORT}/; done`)
 console.log(`  npx autocannon -c 40 -d 5 http://127.0.0.1:${PORT}/slow  # queueing: 4 servers x maxconn 4`)
-console.log(`  curl -s http://127.0.0.1:${PORT}/switchyard/status     # live server state`)
+console.log(`  open http://127.0.0.1:${PORT}/switchyard/stats          # live stats page`)
+console.log(`  curl -s 'http://127.0.0.1:${PORT}/switchyard/stats?format=prometheus'`)
 console.log(`  curl -si http://127.0.0.1:${PORT}/health                # monitor-uri`)
 console.log('\nCtrl-C to stop.')
 

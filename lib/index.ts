@@ -7,12 +7,20 @@ export {
   Proxy,
   ProxyBackend,
   type BackendOptions,
+  type CloseOptions,
   type ProxyEvents,
   type ProxyOptions,
   type RouteOptions,
   type RuleStats,
   type ServerOptions,
 } from './proxy.js'
+export type { ProxyStats, StatsRow, BackendStatsRow, StatsRowType } from './stats/types.js'
+export { createStatsHandler, statsFormat, type StatsHandlerOptions, type StatsFormat } from './stats/handler.js'
+export { toJson as statsToJson } from './stats/json.js'
+export { toCsv as statsToCsv, CSV_HEADER } from './stats/csv.js'
+export { CSV_FIELDS } from './stats/fields.js'
+export { toPrometheus as statsToPrometheus } from './stats/prometheus.js'
+export type { ProxyConfig, BackendConfig, ReconfigureReport } from './ops/reconfigure.js'
 export { createHttpHandler, applyServerTimeouts, type HttpHandler, type HttpHandlerOptions } from './adapters/node-http.js'
 export { createHttpBackend, HttpBackend } from './adapters/http-backend.js'
 export type { HttpBackendOptions, HttpFrontendOptions } from './adapters/resolve.js'

@@ -28,6 +28,15 @@ import { createRouter } from './routing/router.js'
 import { RuleSet } from './rules/rule-set.js'
 import type { StickTableStats } from './rules/stick-table.js'
 import type { RuleSetOptions } from './rules/types.js'
+import { HealthMonitor } from './health/monitor.js'
+import { resolveServerHealth, type ServerHealthOptions } from './health/options.js'
+import { balanceNameOf } from './balance/registry.js'
+import { waitIdle } from './ops/idle.js'
+import { applyConfig, type ProxyConfig, type ReconfigureReport } from './ops/reconfigure.js'
+import { StatsCollector } from './stats/collector.js'
+import { createStatsHandler, type StatsHandlerOptions } from './stats/handler.js'
+import { buildSnapshot } from './stats/snapshot.js'
+import type { ProxyStats } from './stats/types.js'
 import type { RouteCondition } from './routing/types.js'
 import { defaultDeps } from './runtime.js'
 import type { Deps } from './types.js'
@@ -92,8 +101,10 @@ export type BackendOptions = Omit<z.input<typeof BackendOptionsSchema>, 'balance
  * - `ssl`, `verify` ('required'), `ca` (PEM), `sni`, `source`: TLS and the local address of connections.
  * - `cookie`: the server's persistence cookie value (HAProxy server `cookie`); backup servers may share an
  *   active server's value. Ignored when the backend has no `cookie`.
+ * - `check`, `agent`, `observe`, `slowstart`, `initialState`, `shutdownOnDown`, `shutdownBackupsOnUp`:
+ *   health ({@link ServerHealthOptions}); checks start when the proxy first listens or handles a request.
  */
-export type ServerOptions = z.input<typeof ServerOptionsSchema>
+export type ServerOptions = Omit<z.input<typeof ServerOptionsSchema>, keyof ServerHealthOptions> & ServerHealthOptions
 
 /** A routing rule: send matching requests to a backend. HAProxy: `use_backend <name> if <cond>`. */
 export interface RouteOptions {
@@ -101,6 +112,22 @@ export interface RouteOptions {
   readonly backend: string
   readonly if?: RouteCondition | undefined
   readonly unless?: RouteCondition | undefined
+}
+
+/** Options of {@link Proxy.close}. */
+export interface CloseOptions {
+  /**
+   * Milliseconds queued requests may still wait for a server after close();
+   * then the ones left are answered 503. In-flight requests are not cut by it.
+   * @default 0
+   */
+  readonly grace?: number | undefined
+  /**
+   * Milliseconds after close() at which requests still in flight are cut
+   * (their connections destroyed). HAProxy: `hard-stop-after`.
+   * @default Infinity (in-flight requests always finish)
+   */
+  readonly hardStopAfter?: number | undefined
 }
 
 /** Events of a {@link Proxy}. */
@@ -120,10 +147,14 @@ export class ProxyBackend {
   readonly core: Backend
   /** The HTTP side: pools, retries, forwarding. */
   readonly http: HttpBackend
+  /** The proxy's health monitor (checks, agents, passive health). */
+  readonly health: HealthMonitor
 
-  constructor(core: Backend, http: HttpBackend) {
+  constructor(core: Backend, http: HttpBackend, health: HealthMonitor) {
     this.core = core
     this.http = http
+    this.health = health
+    health.attach(core)
   }
 
   /** Backend name. */
@@ -150,6 +181,9 @@ export class ProxyBackend {
     if (o.cookie !== undefined && !isValidServerCookie(o.cookie)) {
       throw new SwitchyardError('SWY_ERR_INVALID_OPTION', `${where}: invalid \`cookie\` value \`${o.cookie}\``, { field: 'cookie', value: o.cookie })
     }
+    const health = healthOptions(options)
+    // Validates the health keys before anything changes (the monitor resolves them again when watching).
+    if (health !== undefined) resolveServerHealth(health)
     if (this.core.server(name) !== undefined) {
       throw new SwitchyardError('SWY_ERR_DUPLICATE_SERVER', `Server "${name}" already exists in backend "${this.name}"`, { server: name })
     }
@@ -168,6 +202,7 @@ export class ProxyBackend {
       this.http.setServerTransport(name, { ssl: o.ssl, verify: o.verify, ca: o.ca, sni: o.sni, source: o.source })
     }
     this.http.persistence?.cookies.setServer(server, o.cookie)
+    if (health !== undefined) this.health.watch(this.core, name, health)
     return server
   }
 
@@ -197,17 +232,43 @@ export class ProxyBackend {
 
   /** Sets the admin state. HAProxy: `set server <b>/<s> state ready|drain|maint`. */
   setState(name: string, state: AdminState): void {
+    if (state !== 'ready' && state !== 'drain' && state !== 'maint') {
+      throw new SwitchyardError('SWY_ERR_INVALID_OPTION', `Expected a server state of ready, drain or maint, got \`${String(state)}\``, { field: 'state', value: state })
+    }
     this.core.setAdmin(name, state)
   }
 
   /** Forces the operational state. HAProxy: `set server <b>/<s> health up|stopping|down`. */
   setHealth(name: string, state: OperationalState): void {
+    if (state !== 'up' && state !== 'starting' && state !== 'stopping' && state !== 'down') {
+      throw new SwitchyardError('SWY_ERR_INVALID_OPTION', `Expected a server health of up, starting, stopping or down, got \`${String(state)}\``, { field: 'state', value: state })
+    }
     this.core.setOperational(name, state)
   }
 
   /** Changes a server's maxconn. HAProxy: `set maxconn server`. */
   setMaxconn(name: string, maxconn: number): void {
     this.core.setMaxconn(name, maxconn)
+  }
+
+  /** Resumes a server's regular check. HAProxy: `enable health`. @throws {SwitchyardError} SWY_ERR_UNKNOWN_SERVER */
+  enableCheck(name: string): void {
+    this.health.enableCheck(this.core, name)
+  }
+
+  /** Stops a server's regular check (treated as unchecked). HAProxy: `disable health`. @throws {SwitchyardError} SWY_ERR_UNKNOWN_SERVER */
+  disableCheck(name: string): void {
+    this.health.disableCheck(this.core, name)
+  }
+
+  /** Resumes a server's agent check. HAProxy: `enable agent`. @throws {SwitchyardError} SWY_ERR_UNKNOWN_SERVER */
+  enableAgent(name: string): void {
+    this.health.enableAgent(this.core, name)
+  }
+
+  /** Stops a server's agent check. HAProxy: `disable agent`. @throws {SwitchyardError} SWY_ERR_UNKNOWN_SERVER */
+  disableAgent(name: string): void {
+    this.health.disableAgent(this.core, name)
   }
 
   /** Counters of the backend and its servers. */
@@ -262,7 +323,11 @@ export class Proxy extends EventEmitter<ProxyEvents> {
   /** undefined: the first backend; null: none (unmatched requests get 503, or `next()`). */
   #defaultBackend: string | null | undefined
   #built: HttpHandler | undefined
-  #closed = false
+  #closing: Promise<void> | undefined
+  readonly #collector: StatsCollector
+  readonly #algos = new Map<string, string>()
+  readonly #health: HealthMonitor
+  readonly #definitions = new Map<string, ServerOptions>()
 
   /**
    * The request listener: `http.createServer(proxy.handler)`. Also works as
@@ -282,7 +347,17 @@ export class Proxy extends EventEmitter<ProxyEvents> {
     const names = (rules?.request ?? []).flatMap((r) => (r.action === 'use-backend' ? [r.backend] : []))
     if (rules?.defaultBackend !== undefined) names.push(rules.defaultBackend)
     this.#ruleBackends = names
-    this.handler = (req, res) => this.#handler()(req, res)
+    const clock = this.#deps.clock
+    this.#collector = new StatsCollector(() => clock.now())
+    this.#health = new HealthMonitor(this.#deps)
+    this.handler = (req, res) => {
+      if (this.#closing !== undefined) {
+        // Closing: no new work. HAProxy's listeners are unbound; an embedded handler answers 503.
+        res.writeHead(503, { 'content-type': 'text/plain', connection: 'close' }).end('Service Unavailable: closing\n')
+        return
+      }
+      this.#handler()(req, res)
+    }
     this.upgrade = (req, socket, head) => this.#handler().upgrade(req, socket, head)
   }
 
@@ -332,6 +407,11 @@ export class Proxy extends EventEmitter<ProxyEvents> {
     let n = 0
     for (const server of backend.core.servers) if (server.usable) n++
     return n
+  }
+
+  /** The health monitor of every backend: transition and check events. */
+  get health(): HealthMonitor {
+    return this.#health
   }
 
   /** Backends by name, in the order they were added. */
@@ -384,7 +464,11 @@ export class Proxy extends EventEmitter<ProxyEvents> {
       const persistence = new CookiePersistence(policy, { persist: o.persist, redispatch })
       http.persistence = new HttpPersistence(persistence, this.#deps.wallClock, o.persist === true)
     }
-    const backend = new ProxyBackend(core, http)
+    const backend = new ProxyBackend(core, http, this.#health)
+    this.#collector.backend(name)
+    core.on('server:add', (server) => this.#collector.server(name, server))
+    core.on('server:remove', (server) => this.#collector.forget(name, server))
+    this.#algos.set(name, balanceNameOf(balance))
     this.#backends.set(name, backend)
     this.#built = undefined
     this.emit('backend:add', backend)
@@ -450,30 +534,94 @@ export class Proxy extends EventEmitter<ProxyEvents> {
   }
 
   /**
-   * Stops the servers started by {@link listen}, closes every backend (queued
-   * requests are answered 503) and their connection pools. Idempotent.
+   * A snapshot of the stats: the frontend row, then per backend its row and
+   * its servers' rows, with HAProxy's field names. HAProxy: `show stat`.
    */
-  async close(): Promise<void> {
-    if (this.#closed) return
-    this.#closed = true
+  stats(): ProxyStats {
+    return buildSnapshot({
+      collector: this.#collector,
+      backends: [...this.#backends.values()].map((b) => ({ core: b.core, algo: this.#algos.get(b.name)! })),
+      health: this.#health,
+      open: this.#closing === undefined,
+      now: this.#deps.clock.now(),
+    })
+  }
+
+  /**
+   * A `(req, res)` handler serving the stats: the live HTML page (default),
+   * `?format=json`, `;csv` or `?format=csv` (HAProxy's CSV), and
+   * `?format=prometheus` (HAProxy exporter names). Mount it where you like.
+   * HAProxy: `stats uri`, `prometheus-exporter`.
+   */
+  statsHandler(options: StatsHandlerOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
+    return createStatsHandler(() => this.stats(), options)
+  }
+
+  /**
+   * Hot reconfiguration: applies a whole set of backend/server definitions
+   * while traffic flows. New backends and servers are added; servers missing
+   * from a listed backend are removed (in-flight requests finish, queued ones
+   * go elsewhere, §11.3); servers present in both keep their connections,
+   * counters, health and runtime state, and only the keys their definition
+   * changed (`weight`, `maxconn`, `maxqueue`, `disabled`) are applied. Other
+   * keys (address, TLS, checks) of a running server cannot change: rename the
+   * server. Backends not listed are left as they are; a listed backend's
+   * options apply only when it is new. Everything is validated first: an
+   * invalid configuration throws and changes nothing.
+   * HAProxy: a reload with `server-state-file` (without dropping connections).
+   * @throws {SwitchyardError} SWY_ERR_INVALID_OPTION naming the field
+   */
+  reconfigure(config: ProxyConfig): Promise<ReconfigureReport> {
+    return applyConfig(this, config, this.#definitions)
+  }
+
+  /**
+   * Graceful stop: the servers started by {@link listen} stop accepting, the
+   * handler answers new requests 503, requests in flight finish; queued ones
+   * may still get a server during `grace`, then the rest are answered 503
+   * (every backend closes). After `hardStopAfter`, whatever is still in flight
+   * is cut. Then connection pools close. Resolves when nothing is left;
+   * calling it again returns the same promise.
+   * HAProxy: soft stop (`SIGUSR1`), `hard-stop-after`.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    this.#closing ??= this.#shutdown(options.grace ?? 0, options.hardStopAfter ?? Infinity)
+    return this.#closing
+  }
+
+  async #shutdown(grace: number, hardStopAfter: number): Promise<void> {
+    const scheduler = this.#deps.scheduler
+    const started = this.#deps.clock.now()
     const servers = [...this.#servers]
-    await Promise.all(
-      servers.map(
-        (server) =>
-          new Promise<void>((resolve) => {
-            server.close(() => resolve())
-            server.closeIdleConnections()
-          }),
-      ),
+    const stopped = servers.map(
+      (server) =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve())
+          server.closeIdleConnections()
+        }),
     )
-    for (const backend of this.#backends.values()) backend.core.close()
-    await Promise.all([...this.#backends.values()].map((b) => b.http.close()))
+    const backends = [...this.#backends.values()]
+    const cores = backends.map((b) => b.core)
+    // Checks of a stopping proxy stop (HAProxy stops them on soft stop).
+    this.#health.close()
+    await waitIdle(cores, scheduler, Math.min(grace, hardStopAfter))
+    for (const core of cores) core.close()
+    const left = hardStopAfter - (this.#deps.clock.now() - started)
+    if (!(await waitIdle(cores, scheduler, Math.max(0, left)))) {
+      for (const server of servers) server.closeAllConnections()
+      await Promise.all(backends.map((b) => b.http.close()))
+    }
+    for (const server of servers) server.closeIdleConnections()
+    await Promise.all(stopped)
+    await Promise.all(backends.map((b) => b.http.close()))
     this.emit('proxy:close')
   }
 
   /** The current handler, rebuilt after backends or rules changed. */
   #handler(): HttpHandler {
     if (this.#built !== undefined) return this.#built
+    // The first use of the handler (or listen) starts the checks.
+    this.#health.start()
     const o = this.#options
     const frontend = {
       timeouts: o.timeouts as Partial<FrontendTimeouts> | undefined,
@@ -482,6 +630,7 @@ export class Proxy extends EventEmitter<ProxyEvents> {
       abortOnClose: o.abortOnClose,
       errorPages: o.errorPages as ErrorPages | undefined,
       log: o.log as HttpLogger | undefined,
+      stats: this.#collector,
       now: () => this.#deps.clock.now(),
     }
     const backends = [...this.#backends.values()]
@@ -511,4 +660,13 @@ export class Proxy extends EventEmitter<ProxyEvents> {
  */
 export function createProxy(options: ProxyOptions = {}, deps: Partial<Deps> = {}): Proxy {
   return new Proxy(options, deps)
+}
+
+const HEALTH_KEYS = ['check', 'agent', 'observe', 'slowstart', 'initialState', 'shutdownOnDown', 'shutdownBackupsOnUp'] as const
+
+/** The health part of server options, undefined when there is none. */
+function healthOptions(options: ServerOptions): ServerHealthOptions | undefined {
+  if (!HEALTH_KEYS.some((key) => options[key] !== undefined)) return undefined
+  const { check, agent, observe, slowstart, initialState, shutdownOnDown, shutdownBackupsOnUp } = options
+  return { check, agent, observe, slowstart, initialState, shutdownOnDown, shutdownBackupsOnUp }
 }

@@ -32,6 +32,7 @@ import type { PersistDecision } from '../persist/types.js'
 import type { AcquireRequest, Lease, LeaseOutcome } from '../queue/types.js'
 import type { RuleSet } from '../rules/rule-set.js'
 import type { RequestVerdict } from '../rules/types.js'
+import type { ExchangeObserver } from '../stats/hook.js'
 import type { ErrorPageTable } from './error-pages.js'
 import { classifyFailure, type FailureKind } from './failure.js'
 import type { HttpBackend } from './http-backend.js'
@@ -47,6 +48,8 @@ export interface HandlerContext {
   /** Handler-level pages (frontend layer over the built-in ones). */
   readonly pages: ErrorPageTable
   readonly log: HttpLogger | undefined
+  /** Counts finished requests for the stats; off when absent. */
+  readonly stats?: ExchangeObserver | undefined
   /** Monotonic milliseconds. */
   readonly now: () => number
 }
@@ -244,9 +247,11 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
 
   /** Emits the log line once both sides are finished (called by whichever finishes last). */
   #log(): void {
-    const log = this.ctx.log
-    if (log === undefined || this.#logged) return
+    if (this.#logged) return
     this.#logged = true
+    this.ctx.stats?.exchange(this.backend.name, this.#server, this.#status, this.body?.bytesRead ?? 0, this.#bytesOut, this.#tw, this.#tc, this.#tr, this.ctx.now() - this.#t0, this.#termination, this.#retries, this.#redispatched)
+    const log = this.ctx.log
+    if (log === undefined) return
     const req = this.req
     try {
       log({

@@ -18,6 +18,7 @@ import type { Duplex } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
 import { SwitchyardError } from '../errors.js'
 import type { Router } from '../routing/types.js'
+import type { ExchangeObserver } from '../stats/hook.js'
 import { applyHeaderEdits } from '../rules/header-edits.js'
 import type { RuleSet } from '../rules/rule-set.js'
 import type { RequestVerdict } from '../rules/types.js'
@@ -49,6 +50,8 @@ export interface HttpHandlerOptions extends HttpFrontendOptions {
    * @default some backend the handler can route to has no usable server
    */
   readonly monitorFail?: (() => boolean) | undefined
+  /** Counts finished requests for the stats; off when absent. */
+  readonly stats?: ExchangeObserver | undefined
   /** Monotonic clock in ms for log timings and rules. @default performance.now */
   readonly now?: (() => number) | undefined
   /**
@@ -113,6 +116,7 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     frontend,
     pages: compileErrorPages(frontend.errorPages),
     log: options.log,
+    stats: options.stats,
     now: options.now ?? (() => performance.now()),
   }
   const monitorUri = frontend.monitorUri
@@ -299,6 +303,7 @@ function logOnClose(ctx: HandlerContext, req: IncomingMessage, out: ServerRespon
 /** Answers with a generated page before any backend work, and logs it. */
 function answerLocally(ctx: HandlerContext, req: IncomingMessage, out: ServerResponse | Duplex, t0: number, status: ErrorStatus, termination: string, backend: string): void {
   const page = ctx.pages[status]
+  ctx.stats?.local(status, page.body.length)
   logOnClose(ctx, req, out, t0, { status, termination, bytesOut: page.body.length, backend })
   if ('writeHead' in out) sendPage(out as ServerResponse, page, false)
   else writeRawPage(out, page)
@@ -326,11 +331,13 @@ function replyByRule(ctx: HandlerContext, scheduler: Scheduler, rules: RuleSet, 
       answer.termination = 'PR'
       answer.bytesOut = page.body.length
       sendPage(out as ServerResponse, page, false)
+      ctx.stats?.local(500, page.body.length)
       rules.end(verdict, 500, ctx.now())
       return
     }
     answer.status = reply.status
     answer.bytesOut = reply.body.length
+    ctx.stats?.local(reply.status, reply.body.length)
     rules.end(verdict, reply.status, ctx.now())
   }
   if (verdict.action !== 'tarpit' || verdict.delay <= 0) {

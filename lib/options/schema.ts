@@ -46,6 +46,14 @@ export const ServerOptionsSchema = z
     /** HAProxy server `cookie <value>`: this server's persistence cookie value (used when the backend has a `cookie`). */
     cookie: z.string().optional(),
     ...transport,
+    /** Health keys (HAProxy `check`, `agent-check`, `observe`, `slowstart`…): validated by `resolveServerHealth`. */
+    check: z.union([z.boolean(), z.looseObject({})]).optional(),
+    agent: z.looseObject({}).optional(),
+    observe: z.union([z.string(), z.looseObject({})]).optional(),
+    slowstart: ms.optional(),
+    initialState: z.string().optional(),
+    shutdownOnDown: z.boolean().optional(),
+    shutdownBackupsOnUp: z.boolean().optional(),
   })
 
 const retryOn = z.array(
