@@ -148,7 +148,8 @@ class PeakEwma implements Balancer {
   }
 
   #now(): number {
-    return this.#context.clock?.now() ?? 0
+    const clock = this.#context.clock
+    return clock === undefined ? 0 : clock.now()
   }
 }
 

@@ -27,8 +27,8 @@ export function createPrng(seed: number, stream = 0): Random {
   let b = splitmix32(init)
   let c = splitmix32(init)
   let d = splitmix32(init)
-  // xoshiro's state must not be all zeros; splitmix32 of four steps never gives that in practice, but be sure.
-  if ((a | b | c | d) === 0) a = 1
+  // xoshiro's state must not be all zeros: splitmix32's output is a bijection of its state and the
+  // four states differ, so at most one of the four words is zero.
   return () => {
     const result = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0
     const t = b << 9
