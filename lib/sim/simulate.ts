@@ -21,7 +21,7 @@
  */
 import { Backend } from '../backend.js'
 import type { BalanceConfig, ServerView } from '../balance/types.js'
-import { isSwitchyardError } from '../errors.js'
+import type { SwitchyardError } from '../errors.js'
 import { resolveBalance, type BalanceOptions } from '../options/balance.js'
 import type { AcquireRequest, Lease } from '../queue/types.js'
 import type { Timer } from '../types.js'
@@ -430,7 +430,8 @@ class Run {
 
   refused(error: unknown): void {
     this.pendingWaits--
-    const code = isSwitchyardError(error) ? error.code : undefined
+    // acquire() without a signal rejects only with SwitchyardErrors (see Backend.acquire).
+    const code = (error as SwitchyardError).code
     if (code === 'SWY_ERR_QUEUE_TIMEOUT') this.timedOut++
     else if (code === 'SWY_ERR_QUEUE_FULL') this.full++
     else if (code === 'SWY_ERR_NO_SERVER') this.noServer++
