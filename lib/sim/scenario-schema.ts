@@ -46,7 +46,8 @@ const ArrivalSchema = z.discriminatedUnion('kind', [
         kind: a.kind,
         rate: a.rate,
         start: a.start,
-        count: a.count ?? Math.floor((a.rate * (a.duration ?? 0)) / 1000),
+        // The refinement above guarantees `duration` when `count` is absent.
+        count: a.count ?? Math.floor((a.rate * a.duration!) / 1000),
         keys: a.keys,
       }),
     ),

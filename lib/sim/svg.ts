@@ -65,8 +65,9 @@ export function formatNumber(value: number): string {
   return trim(value.toPrecision(2))
 }
 
+/** Drops trailing fractional zeros. Only for toFixed(n ≥ 1) / toPrecision output of |x| < 1, which always has a '.'. */
 function trim(text: string): string {
-  return text.includes('.') ? text.replace(/\.?0+$/, '') : text
+  return text.replace(/\.?0+$/, '')
 }
 
 /** Coordinates rounded to 0.1 px: small files, stable output. */
