@@ -97,6 +97,44 @@ produced by it; every number and chart below can be regenerated with \`npm run d
   the total), retries, latency percentiles overall and per server, queue depth and concurrency
   sampled over time, health transitions; as JSON and SVG charts.
 
+## Scenario files
+
+A scenario is a JSON object (validated by \`parseScenario\`; an error names the field, as
+\`servers.1.maxconn\`). Durations and times are milliseconds of virtual time, rates are
+requests per second, and a distribution may be a bare number (a constant):
+
+\`\`\`json
+{
+  "name": "example",
+  "seed": 1,
+  "backend": { "balance": "peak-ewma", "maxconn": 0, "timeoutQueue": 2000, "redispatch": false },
+  "servers": [
+    { "name": "a", "maxconn": 8, "workers": 4, "service": { "kind": "exponential", "mean": 10 } },
+    { "name": "b", "weight": 2, "service": { "kind": "lognormal", "median": 8, "sigma": 0.6 }, "errorRate": 0.01 }
+  ],
+  "arrivals": [
+    { "kind": "poisson", "rate": 500, "duration": 60000 },
+    { "kind": "burst", "at": 5000, "count": 3000 },
+    { "kind": "trace", "requests": [{ "at": 10, "key": "/cart" }] }
+  ],
+  "failures": [{ "server": "a", "at": 10000, "duration": 5000, "mode": "down" }],
+  "slowdowns": [{ "server": "b", "at": 20000, "duration": 10000, "factor": 10 }],
+  "changes": [{ "at": 30000, "server": "a", "admin": "drain" }],
+  "retries": { "count": 2, "redispatch": true },
+  "detect": 2000,
+  "compare": ["roundrobin", "leastconn", "peak-ewma"]
+}
+\`\`\`
+
+Other fields: server \`minconn\`, \`maxqueue\`, \`backup\`, \`errorTime\`; backend \`fullconn\`,
+\`timeoutConnect\`, \`allbackups\`; arrival \`start\`, \`count\` (instead of \`duration\`),
+\`spacing\` (bursts), \`keys\` (random keys \`/k0\`…); failure \`errorRate\`, \`errorTime\`;
+change \`weight\` (\`7\` or \`"50%"\`), \`maxconn\`; \`retries.delay\`; \`sample\` (queue sampling
+interval). The command line also reads \`{ "kind": "trace", "file": "trace.json" }\`.
+\`switchyard simulate scenario.json --out dir\` writes \`result.json\`, \`summary.md\` and the
+charts; with \`compare\` (or several \`--balance\`) it runs each algorithm and writes
+comparison charts.
+
 Latency is end to end: from arrival to the response, including time in the balancer's queues,
 inside the server, and retries. Percentiles are nearest-rank.
 
@@ -124,9 +162,10 @@ ${sections.slice(2).join('\n')}
 
 ## Speed
 
-One million simulated requests (Poisson arrivals on four servers, any algorithm) take about
-1.2–2.3 s of wall time on the project's 2-core machine (measured while developing the
-simulator); the scenarios on this page take a few seconds in all.
+One million simulated requests (Poisson arrivals on four servers, one of them slow) take 1.2 to
+5.2 s of wall time on the project's 2-core machine, depending on the algorithm, the queueing and
+what else the machine is doing (measured with \`npm run bench -- sim\`, which writes
+bench/results/sim.json); the scenarios on this page take a few seconds in all.
 `
 
 await mkdir(out, { recursive: true })
