@@ -196,6 +196,8 @@ export class Backend extends EventEmitter<BackendEvents> {
   readonly #fullconn: number
   readonly #timeout: number
   readonly #redispatch: boolean
+  /** The algorithm learns from latencies: leases are timed (one clock read per grant and per release). */
+  readonly #observes: boolean
   readonly #lines: (ServerLine | undefined)[] = []
   readonly #backendQueue = new PendingQueue<Waiter>()
   readonly #arrivals = new WaiterList()
@@ -239,8 +241,10 @@ export class Backend extends EventEmitter<BackendEvents> {
       balance: options.balance,
       allbackups: options.allbackups,
       random: deps.random,
+      clock: deps.clock,
       limitOf: (server) => this.limitOf(server),
     })
+    this.#observes = this.#farm.observes
     for (const spec of options.servers ?? []) this.#add(spec)
   }
 
@@ -601,7 +605,7 @@ export class Backend extends EventEmitter<BackendEvents> {
     this.#total++
     const served = this.#farm.served
     if (served > this.#maxServed) this.#maxServed = served
-    const lease = new BackendLease(server, queuedFor, this.#release)
+    const lease = new BackendLease(server, queuedFor, this.#observes ? this.#clock.now() : 0, this.#release)
     this.emit('lease:acquire', lease)
     return lease
   }
@@ -751,6 +755,10 @@ export class Backend extends EventEmitter<BackendEvents> {
     const wasCapped = this.#capped()
     this.#farm.release(server)
     this.#beconn--
+    // Latency-aware balancers learn before the freed slot is handed on (the next pick sees it).
+    if (this.#observes && outcome !== 'client-abort') {
+      this.#farm.observe(server, this.#clock.now() - lease.grantedAt, outcome === 'ok' && !(status !== undefined && status >= 500))
+    }
     if (!this.#closed) {
       this.#pump(server)
       if (wasCapped) this.#offerBackendRoom()

@@ -94,6 +94,19 @@ export type {
   ResponseCookieFlag,
   ResponseHeaders,
 } from './persist/types.js'
+export { ewmaStep, peakEwmaLoad, UNTRIED_PENALTY } from './balance/peak-ewma.js'
+export { activeRequestWeight } from './balance/least-request.js'
+export { simulate, algorithmLabel, type HealthTransition, type QueueSamples, type RequestCounts, type ServerResult, type SimResult, type SimulateOptions } from './sim/simulate.js'
+export { parseScenario, ScenarioSchema, type ScenarioInput } from './sim/scenario-schema.js'
+export type { ArrivalSource, Change, Failure, RetryPolicy, Scenario, SimBackend, SimServer, Slowdown, TraceRequest } from './sim/scenario.js'
+export { sampler, meanOf, type Distribution } from './sim/distributions.js'
+export { detectAfter, type HealthControl, type HealthDriver, type HealthDriverFactory } from './sim/health.js'
+export { compareAlgorithms, comparisonTable } from './sim/compare.js'
+export { comparisonCharts, runCharts } from './sim/charts.js'
+export { barChart, lineChart, type BarChart, type LineChart, type LineSeries } from './sim/svg.js'
+export { CDF_QUANTILES, latencyStats, quantile, type LatencyStats } from './sim/stats.js'
+export { createPrng } from './sim/prng.js'
+export { VirtualClock } from './sim/virtual-clock.js'
 export { DEFAULT_TARPIT_TIMEOUT, RuleSet } from './rules/rule-set.js'
 export { applyHeaderEdits } from './rules/header-edits.js'
 export {

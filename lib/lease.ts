@@ -14,12 +14,18 @@ export type ReleaseHook = (lease: BackendLease, outcome: LeaseOutcome, status: n
 export class BackendLease implements Lease {
   readonly server: ServerView
   readonly queuedFor: number
+  /**
+   * When the slot was granted, on the backend's clock (ms); only measured for
+   * latency-aware algorithms (`Balancer.observe`), 0 otherwise.
+   */
+  readonly grantedAt: number
   readonly #hook: ReleaseHook
   #released = false
 
-  constructor(server: ServerView, queuedFor: number, hook: ReleaseHook) {
+  constructor(server: ServerView, queuedFor: number, grantedAt: number, hook: ReleaseHook) {
     this.server = server
     this.queuedFor = queuedFor
+    this.grantedAt = grantedAt
     this.#hook = hook
   }
 

@@ -13,7 +13,7 @@
  */
 import { SwitchyardError } from '../errors.js'
 import { MAX_WEIGHT, ServerRecord, WEIGHT_SCALE, isSaturated, type ServerSpec } from '../server.js'
-import type { Random } from '../types.js'
+import type { Clock, Random } from '../types.js'
 import { algorithmTraits, createBalancer, type AlgorithmTraits } from './registry.js'
 import type {
   AdminState,
@@ -31,8 +31,10 @@ export interface FarmOptions {
   readonly balance: BalanceConfig
   /** Balance over all usable backups instead of only the first one. HAProxy: `option allbackups`. @default false */
   readonly allbackups?: boolean | undefined
-  /** Random source for `random`. */
+  /** Random source for `random`, `peak-ewma` and `least-request`. */
   readonly random: Random
+  /** Clock for latency-aware algorithms (`peak-ewma` decay). @default time stands still at 0 */
+  readonly clock?: Clock | undefined
   /**
    * Effective maxconn of a server now (0 = unlimited). The queueing layer
    * supplies the dynamic limit of minconn/fullconn and slow start.
@@ -70,6 +72,7 @@ export class Farm {
     this.#limitOf = limitOf
     this.#context = {
       random: options.random,
+      clock: options.clock,
       limitOf,
       backendServed: () => this.#served,
       staticDivisor: () => this.#divisor,
@@ -126,6 +129,11 @@ export class Farm {
   /** True when `server` has maxconn and is full or has a queue. */
   isSaturated(server: ServerView): boolean {
     return isSaturated(server, this.#limitOf(server))
+  }
+
+  /** True when the algorithm learns from latencies: call {@link observe} when a request ends. */
+  get observes(): boolean {
+    return this.#traits.observes
   }
 
   /** True when the algorithm skips saturated servers (false for hashing, whose requests queue on the hashed server). */
@@ -260,6 +268,16 @@ export class Farm {
     record.served--
     this.#served--
     if (record.usable) this.#balancerOf(record)?.dropped?.(record)
+  }
+
+  /**
+   * A request that held a slot of `server` ended after `latency` ms (`ok`
+   * false for a failed attempt): tells the balancer of its group, if the
+   * server is still usable there and the algorithm observes latencies.
+   */
+  observe(server: ServerView, latency: number, ok: boolean): void {
+    const record = server as ServerRecord
+    if (record.usable) this.#balancerOf(record)?.observe?.(record, latency, ok)
   }
 
   /** A request joined `server`'s own queue. */

@@ -6,7 +6,9 @@
 import { createConsistentHash } from './chash.js'
 import { createFirst } from './first.js'
 import { createLeastConn } from './leastconn.js'
+import { createLeastRequest } from './least-request.js'
 import { createMapHash } from './map-hash.js'
+import { createPeakEwma } from './peak-ewma.js'
 import { createRandom } from './random.js'
 import { createRoundRobin } from './roundrobin.js'
 import { createStaticRoundRobin } from './static-rr.js'
@@ -19,6 +21,8 @@ export interface AlgorithmTraits {
   readonly dynamic: boolean
   /** Saturated servers are skipped (false: the chosen server's own queue is used). */
   readonly skipsSaturated: boolean
+  /** The balancer learns from request latencies (`Balancer.observe`): the backend times each lease. */
+  readonly observes: boolean
 }
 
 interface Entry extends AlgorithmTraits {
@@ -26,13 +30,15 @@ interface Entry extends AlgorithmTraits {
 }
 
 const ALGORITHMS: Readonly<Record<BalanceName, Entry>> = {
-  roundrobin: { name: 'roundrobin', dynamic: true, skipsSaturated: true, create: createRoundRobin },
-  'static-rr': { name: 'static-rr', dynamic: false, skipsSaturated: true, create: createStaticRoundRobin },
-  leastconn: { name: 'leastconn', dynamic: true, skipsSaturated: true, create: createLeastConn },
-  first: { name: 'first', dynamic: true, skipsSaturated: true, create: createFirst },
-  random: { name: 'random', dynamic: true, skipsSaturated: true, create: createRandom },
-  'map-hash': { name: 'map-hash', dynamic: false, skipsSaturated: false, create: createMapHash },
-  chash: { name: 'chash', dynamic: true, skipsSaturated: false, create: createConsistentHash },
+  roundrobin: { name: 'roundrobin', dynamic: true, skipsSaturated: true, observes: false, create: createRoundRobin },
+  'static-rr': { name: 'static-rr', dynamic: false, skipsSaturated: true, observes: false, create: createStaticRoundRobin },
+  leastconn: { name: 'leastconn', dynamic: true, skipsSaturated: true, observes: false, create: createLeastConn },
+  first: { name: 'first', dynamic: true, skipsSaturated: true, observes: false, create: createFirst },
+  random: { name: 'random', dynamic: true, skipsSaturated: true, observes: false, create: createRandom },
+  'map-hash': { name: 'map-hash', dynamic: false, skipsSaturated: false, observes: false, create: createMapHash },
+  chash: { name: 'chash', dynamic: true, skipsSaturated: false, observes: false, create: createConsistentHash },
+  'peak-ewma': { name: 'peak-ewma', dynamic: true, skipsSaturated: true, observes: true, create: createPeakEwma },
+  'least-request': { name: 'least-request', dynamic: true, skipsSaturated: true, observes: false, create: createLeastRequest },
 }
 
 /** Implementation name for a configuration (`hash` splits by `hash-type`). */

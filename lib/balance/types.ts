@@ -7,7 +7,7 @@
  * `allbackups` is set) and only ever sees *usable* servers: the farm adds a
  * server when it becomes usable and removes it when it stops being usable.
  */
-import type { Random } from '../types.js'
+import type { Clock, Random } from '../types.js'
 
 /** Administrative state, set by an operator (HAProxy `set server state`). */
 export type AdminState = 'ready' | 'drain' | 'maint'
@@ -130,9 +130,32 @@ export type BalanceConfig =
       /** Bounded load, percent > 100, 0 = off (HAProxy `hash-balance-factor`); consistent only. */
       readonly balanceFactor: number
     }
+  | {
+      readonly algorithm: 'peak-ewma'
+      /** Decay time constant of the latency average, in milliseconds (Finagle/Linkerd `decayTime`). */
+      readonly decay: number
+      /** Latency, in milliseconds, a failed request counts as at least (so fast errors do not attract traffic); 0 = off. */
+      readonly failurePenalty: number
+    }
+  | {
+      readonly algorithm: 'least-request'
+      /** Random hosts compared when all weights are equal (Envoy `choice_count`). */
+      readonly choiceCount: number
+      /** Exponent of the active-request divisor with unequal weights (Envoy `active_request_bias`). */
+      readonly activeRequestBias: number
+    }
 
 /** Internal names of the algorithm implementations (one file each). */
-export type BalanceName = 'roundrobin' | 'static-rr' | 'leastconn' | 'first' | 'random' | 'map-hash' | 'chash'
+export type BalanceName =
+  | 'roundrobin'
+  | 'static-rr'
+  | 'leastconn'
+  | 'first'
+  | 'random'
+  | 'map-hash'
+  | 'chash'
+  | 'peak-ewma'
+  | 'least-request'
 
 /**
  * What a balancer may ask of its owner. Created once per farm; never allocated per pick.
@@ -145,6 +168,11 @@ export interface BalancerContext {
   backendServed(): number
   /** GCD of the non-zero configured weights of the backend, used by static (map) algorithms. */
   staticDivisor(): number
+  /**
+   * The backend's clock, for algorithms that weigh observations by age
+   * (`peak-ewma`). A farm always supplies one; when absent, time stands still at 0.
+   */
+  readonly clock?: Clock | undefined
 }
 
 /**
@@ -175,6 +203,17 @@ export interface Balancer {
   took?(server: ServerView): void
   /** `served` or `queued` decreased (HAProxy server_drop_conn). */
   dropped?(server: ServerView): void
+  /**
+   * A request that held one of `server`'s slots finished: `latency` is the
+   * time from the slot's grant to its release, in milliseconds, on the
+   * backend's clock; `ok` is false for a failed attempt (connection error,
+   * timeout, bad response, 5xx). Called by the backend on lease release, after
+   * {@link dropped} and before the freed slot is handed on, only for servers
+   * still usable in this group and never for client aborts. Optional: a
+   * backend whose algorithm has no `observe` does not read the clock for it.
+   * Must be O(1) and allocation-free: it runs once per request.
+   */
+  observe?(server: ServerView, latency: number, ok: boolean): void
 }
 
 /**

@@ -4,7 +4,14 @@
  */
 import { z } from 'zod'
 import type { BalanceConfig, HashKeySpec } from '../balance/types.js'
-import { DEFAULT_HASH_FUNCTION, DEFAULT_RANDOM_DRAWS } from './defaults.js'
+import {
+  DEFAULT_ACTIVE_REQUEST_BIAS,
+  DEFAULT_EWMA_DECAY,
+  DEFAULT_EWMA_FAILURE_PENALTY,
+  DEFAULT_HASH_FUNCTION,
+  DEFAULT_LEAST_REQUEST_CHOICES,
+  DEFAULT_RANDOM_DRAWS,
+} from './defaults.js'
 import { parseOptions } from './parse.js'
 
 const hashFunction = z.enum(['sdbm', 'djb2', 'wt6', 'crc32'])
@@ -27,6 +34,20 @@ export const BalanceObjectSchema = z.discriminatedUnion('algorithm', [
     draws: z.number().int().min(1).max(100).optional(),
     balanceFactor: z.number().int().min(0).optional(),
   }),
+  z.strictObject({
+    algorithm: z.literal('peak-ewma'),
+    /** Decay time constant of the latency average, in milliseconds. @default 10000 */
+    decay: z.number().positive().optional(),
+    /** Least latency a failed request counts as, in milliseconds; 0 = off. @default 1000 */
+    failurePenalty: z.number().nonnegative().optional(),
+  }),
+  z.strictObject({
+    algorithm: z.literal('least-request'),
+    /** Hosts compared when weights are equal (Envoy `choice_count`). @default 2 */
+    choiceCount: z.number().int().min(2).max(100).optional(),
+    /** Exponent of the active-request divisor (Envoy `active_request_bias`). @default 1 */
+    activeRequestBias: z.number().min(0).max(16).optional(),
+  }),
   z.strictObject({ algorithm: z.literal('source'), ...hashCommon }),
   z.strictObject({
     algorithm: z.literal('uri'),
@@ -44,12 +65,13 @@ export const BalanceObjectSchema = z.discriminatedUnion('algorithm', [
 export const BalanceSchema = z.preprocess((value) => (typeof value === 'string' ? { algorithm: value } : value), BalanceObjectSchema)
 
 /** Algorithms that can be named without settings. */
-export type BalanceShorthand = 'roundrobin' | 'static-rr' | 'leastconn' | 'first' | 'random' | 'source'
+export type BalanceShorthand = 'roundrobin' | 'static-rr' | 'leastconn' | 'first' | 'random' | 'source' | 'peak-ewma' | 'least-request'
 
 /**
  * How a backend balances. A name (`'roundrobin'`, `'leastconn'`, …) or an
  * object with `algorithm` and its settings. HAProxy: `balance`, `hash-type`,
- * `hash-balance-factor`.
+ * `hash-balance-factor`. Beyond HAProxy: `peak-ewma` (latency-aware power of
+ * two choices, Finagle/Linkerd) and `least-request` (Envoy).
  * @default 'roundrobin'
  * @example { algorithm: 'uri', depth: 2, hashType: 'consistent' }
  */
@@ -72,6 +94,18 @@ export function resolveBalance(input: BalanceOptions | undefined, where = 'balan
       checkFactor(factor, where)
       return { algorithm: 'random', draws: options.draws ?? DEFAULT_RANDOM_DRAWS, balanceFactor: factor }
     }
+    case 'peak-ewma':
+      return {
+        algorithm: 'peak-ewma',
+        decay: options.decay ?? DEFAULT_EWMA_DECAY,
+        failurePenalty: options.failurePenalty ?? DEFAULT_EWMA_FAILURE_PENALTY,
+      }
+    case 'least-request':
+      return {
+        algorithm: 'least-request',
+        choiceCount: options.choiceCount ?? DEFAULT_LEAST_REQUEST_CHOICES,
+        activeRequestBias: options.activeRequestBias ?? DEFAULT_ACTIVE_REQUEST_BIAS,
+      }
     default: {
       const type = options.hashType ?? 'map-based'
       const factor = options.balanceFactor ?? 0

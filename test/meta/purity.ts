@@ -59,6 +59,19 @@ t.test('pure core files use no I/O, zod, clocks, timers or randomness', (t) => {
   t.end()
 })
 
+t.test('the simulator uses no I/O, clocks, timers or randomness (zod only at its schema)', (t) => {
+  const checked = files(join(root, 'sim'))
+  t.ok(checked.length >= 8, `checked ${checked.length} files`)
+  for (const file of checked) {
+    const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '')
+    for (const [pattern, what] of FORBIDDEN) {
+      if (what === 'zod import' && file.endsWith('scenario-schema.ts')) continue
+      t.notOk(pattern.test(code), `${relative(root, file)}: no ${what}`)
+    }
+  }
+  t.end()
+})
+
 t.test('the detector itself catches a violation', (t) => {
   const sample = "import { x } from 'node:net'\nconst n = Date.now()\n"
   t.ok(FORBIDDEN.some(([p]) => p.test(sample)))

@@ -64,3 +64,22 @@ t.test('bad input names the field, the value and what is allowed', (t) => {
   }
   t.end()
 })
+
+t.test('latency-aware algorithms: shorthands, defaults, settings and bounds', (t) => {
+  t.same(resolveBalance('peak-ewma'), { algorithm: 'peak-ewma', decay: 10_000, failurePenalty: 1000 })
+  t.same(resolveBalance({ algorithm: 'peak-ewma', decay: 2500, failurePenalty: 0 }), { algorithm: 'peak-ewma', decay: 2500, failurePenalty: 0 })
+  t.same(resolveBalance('least-request'), { algorithm: 'least-request', choiceCount: 2, activeRequestBias: 1 })
+  t.same(resolveBalance({ algorithm: 'least-request', choiceCount: 3, activeRequestBias: 0.5 }), {
+    algorithm: 'least-request',
+    choiceCount: 3,
+    activeRequestBias: 0.5,
+  })
+  const bad: Array<[unknown, RegExp]> = [
+    [{ algorithm: 'peak-ewma', decay: 0 }, /`decay`/],
+    [{ algorithm: 'peak-ewma', failurePenalty: -1 }, /`failurePenalty`/],
+    [{ algorithm: 'least-request', choiceCount: 1 }, /`choiceCount`/],
+    [{ algorithm: 'least-request', activeRequestBias: -0.5 }, /`activeRequestBias`/],
+  ]
+  for (const [input, pattern] of bad) t.throws(() => resolveBalance(input as never), { code: 'SWY_ERR_INVALID_OPTION', message: pattern })
+  t.end()
+})
