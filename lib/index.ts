@@ -101,3 +101,23 @@ export type {
   ValueFormat,
   VerdictAction,
 } from './rules/types.js'
+export { createTcpHandler, listenTcp, type TcpHandler } from './adapters/tcp.js'
+export { parseTcpAddress, type TcpEndpoint } from './adapters/tcp-target.js'
+export type {
+  ProxyRejectReason,
+  SendProxy,
+  TcpCounters,
+  TcpEvents,
+  TcpHandlerOptions,
+  TcpLeaseSource,
+  TcpLogEntry,
+  TcpLogger,
+  TcpServerCounters,
+  TcpServerOptions,
+  TcpTermination,
+  TcpTimeouts,
+} from './adapters/tcp-types.js'
+export { encodeProxyV1, encodeProxyV2 } from './proxy-protocol/encode.js'
+export { parseProxyHeader } from './proxy-protocol/parse.js'
+export { PROXY_V1_MAX_LENGTH, PROXY_V2_MAX_LENGTH, PROXY_V2_SIGNATURE } from './proxy-protocol/constants.js'
+export type { ProxyEndpoint, ProxyHeader, ProxyParseResult, ProxyTlv } from './proxy-protocol/types.js'
