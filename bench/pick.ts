@@ -4,6 +4,8 @@
  * Two figures per case: `pick` (pick only) and `pick+load` (pick, take the
  * slot, release the slot taken 8 requests earlier: the real per-request path
  * with 8 requests in flight, which is what moves leastconn's heap).
+ * Rates are per second of this process's CPU time, which keeps them comparable
+ * on a shared, noisy machine.
  * Usage: npm run bench -- pick [--ms 400] [--sizes 4,64,1024,10000]
  */
 import { Farm } from '../lib/balance/farm.js'
@@ -46,20 +48,27 @@ function requests(): PickRequest[] {
   }))
 }
 
+/**
+ * Operations per second of CPU time (user + system) spent by this process, so
+ * that other load on a shared machine (time spent descheduled) does not count.
+ */
 function measure(ms: number, body: (n: number) => void): number {
   body(20_000) // warm-up: let the JIT settle
   let ops = 0
   let batch = 10_000
-  const start = process.hrtime.bigint()
-  const deadline = start + BigInt(ms) * 1_000_000n
+  const cpu = (): number => {
+    const usage = process.cpuUsage()
+    return (usage.user + usage.system) / 1e6
+  }
+  const start = cpu()
   let now = start
-  while (now < deadline) {
+  while (now - start < ms / 1000) {
     body(batch)
     ops += batch
-    now = process.hrtime.bigint()
+    now = cpu()
     if (batch < 1_000_000) batch *= 2
   }
-  return ops / (Number(now - start) / 1e9)
+  return ops / (now - start)
 }
 
 export async function run(args: string[]): Promise<void> {

@@ -254,6 +254,20 @@ export class Backend extends EventEmitter<BackendEvents> {
     return this.#farm.get(name)
   }
 
+  /** True while some server may take balanced traffic (HAProxy: backend UP, `nbsrv(be) > 0`). */
+  hasUsableServer(): boolean {
+    return this.#farm.hasUsable()
+  }
+
+  /**
+   * True when a failed connection should be retried on another server at once:
+   * more than one active server is usable and the algorithm is not hash-based
+   * (HAProxy `stream_choose_redispatch`, fourth rule).
+   */
+  redispatchEveryRetry(): boolean {
+    return this.#farm.activeUsable > 1 && this.#farm.skipsSaturated
+  }
+
   /** The `fullconn` in force (0: dynamic limits off). */
   get fullconn(): number {
     return this.#fullconn
@@ -533,8 +547,9 @@ export class Backend extends EventEmitter<BackendEvents> {
     if (this.#closed) return CLOSED
     this.#beconn++
     const pinned = request.pinned
-    if (pinned !== undefined && this.#farm.get(pinned.name) === pinned && pinned.operational !== 'down' && pinned.admin !== 'maint') {
-      // §4/§6.2: persistence reaches a server that is up, starting, stopping, draining or at weight 0.
+    if (pinned !== undefined && this.#farm.get(pinned.name) === pinned && (request.persist === true || (pinned.operational !== 'down' && pinned.admin !== 'maint'))) {
+      // §4/§6.2: persistence reaches a server that is up, starting, stopping, draining or at weight 0;
+      // §4.7: with `option persist` / `force-persist`, a DOWN or MAINT one too.
       const code = this.#direct(pinned as ServerRecord)
       if (code !== FULL || !this.#redispatch) return code
       // §3.6: maxqueue reached with `option redispatch` → drop persistence, balance again.

@@ -2,6 +2,25 @@
  * switchyard: HAProxy's load-balancing model inside a Node.js process.
  * Public surface: explicit named re-exports only.
  */
+export {
+  createProxy,
+  Proxy,
+  ProxyBackend,
+  type BackendOptions,
+  type ProxyEvents,
+  type ProxyOptions,
+  type RouteOptions,
+  type RuleStats,
+  type ServerOptions,
+} from './proxy.js'
+export { createHttpHandler, applyServerTimeouts, type HttpHandler, type HttpHandlerOptions } from './adapters/node-http.js'
+export { createHttpBackend, HttpBackend } from './adapters/http-backend.js'
+export type { HttpBackendOptions, HttpFrontendOptions } from './adapters/resolve.js'
+export type { ErrorPage, ErrorPages, HttpLogEntry, HttpLogger, LeaseSource, RetryOnKeyword, ServerTransportOptions } from './adapters/types.js'
+export { expressMiddleware, type ConnectMiddleware } from './adapters/express.js'
+export { fastifySwitchyard, type FastifySwitchyardOptions } from './adapters/fastify.js'
+export { createRouter } from './routing/router.js'
+export type { HeaderCondition, RouteCondition, RouteRule, Router, RouterOptions } from './routing/types.js'
 export { Farm, type FarmOptions } from './balance/farm.js'
 export { BALANCE_NAMES, algorithmTraits, balanceNameOf, createBalancer, type AlgorithmTraits } from './balance/registry.js'
 export { buildMapTable, staticWeight } from './balance/map-table.js'
@@ -22,7 +41,7 @@ export type {
 } from './balance/types.js'
 export { MAX_WEIGHT, WEIGHT_SCALE, isSaturated, type ServerSpec } from './server.js'
 export { resolveBalance, type BalanceOptions } from './options/balance.js'
-export { Backend, type BackendCounters, type BackendOptions, type ServerCounters } from './backend.js'
+export { Backend, type BackendCounters, type BackendOptions as CoreBackendOptions, type ServerCounters } from './backend.js'
 export type { BackendEvents } from './events.js'
 export type { AcquireRequest, Admission, Lease, LeaseOutcome } from './queue/types.js'
 export { PendingQueue, QueueTicket, ticketBefore, type TicketState } from './queue/pending-queue.js'
@@ -37,8 +56,8 @@ export {
 } from './queue/dynamic-maxconn.js'
 export { resolveWeightChange, type WeightChange } from './weight-change.js'
 export { ERROR_CODES, SwitchyardError, isSwitchyardError, type ErrorCode } from './errors.js'
-export { defaultDeps, systemClock, systemRandom, systemScheduler } from './runtime.js'
-export type { Clock, Deps, Random, Scheduler, Timer } from './types.js'
+export { defaultDeps, systemClock, systemRandom, systemScheduler, systemWallClock } from './runtime.js'
+export type { Clock, Deps, Random, Scheduler, Timer, WallClock } from './types.js'
 export { CookiePersistence } from './persist/cookie.js'
 export { createCookiePolicy, isCookieLogged } from './persist/policy.js'
 export { isCacheableMethod, readRequestCookies } from './persist/request-cookies.js'
@@ -101,6 +120,52 @@ export type {
   ValueFormat,
   VerdictAction,
 } from './rules/types.js'
+export { HealthMonitor, type HealthMonitorOptions } from './health/monitor.js'
+export {
+  resolveServerHealth,
+  type AgentOptions,
+  type CheckOptions,
+  type CheckType,
+  type HttpCheckOptions,
+  type ObserveOptions,
+  type ResolvedAgent,
+  type ResolvedCheck,
+  type ResolvedHttpCheck,
+  type ResolvedObserve,
+  type ResolvedServerHealth,
+  type ServerHealthOptions,
+} from './health/options.js'
+export {
+  checkInterval,
+  classifyOutcome,
+  failCheck,
+  firstCheckDelay,
+  initialHealth,
+  isPassing,
+  maxHealth,
+  onErrorHealth,
+  passCheck,
+  spreadDelay,
+  startSpread,
+  statusText,
+  verdict,
+  type CheckIntervals,
+  type HealthContext,
+  type InitialState,
+  type ObserveMode,
+  type OnErrorAction,
+  type RiseFall,
+  type StatusFacts,
+} from './health/state.js'
+export { agentDescription, agentMaxconn, agentWeight, parseAgentReply, type AgentAdminWord, type AgentHealthWord, type AgentParse, type AgentReply, type AgentValue } from './health/agent.js'
+export { compileHttpExpect, parseStatusList, type HttpCheckResponse, type HttpExpect, type HttpExpectation } from './health/http-expect.js'
+export { describeStatus, outcomeOf } from './health/check-status.js'
+export { createAgentProbe, type AgentProbeOptions } from './health/agent-check.js'
+export { createHttpProbe, type HttpProbeOptions } from './health/http-check.js'
+export { createSslHelloProbe, type SslHelloOptions } from './health/ssl-hello-check.js'
+export { createTcpProbe, type TcpCheckOptions } from './health/tcp-check.js'
+export type { CheckOutcome, CheckResult, CheckStatus, CheckTarget, CheckTlsOptions, HealthStats, Probe, ProbeContext, ProbeResult, ProbeStage } from './health/types.js'
+export type { CheckReport, HealthEvents, ServerTransition, TransitionKind, TransitionReason } from './events.js'
 export { createTcpHandler, listenTcp, type TcpHandler } from './adapters/tcp.js'
 export { parseTcpAddress, type TcpEndpoint } from './adapters/tcp-target.js'
 export type {

@@ -1,4 +1,4 @@
-import type { Clock, Deps, Random, Scheduler, Timer } from './types.js'
+import type { Clock, Deps, Random, Scheduler, Timer, WallClock } from './types.js'
 
 /**
  * The only module that touches real time and `Math.random`. Everything else
@@ -17,14 +17,18 @@ export const systemScheduler: Scheduler = {
   },
 }
 
+/** Wall clock backed by `Date.now()` (Unix milliseconds). */
+export const systemWallClock: WallClock = { now: () => Date.now() }
+
 /** `Math.random`, the default random source. */
 export const systemRandom: Random = Math.random
 
-/** The default dependencies: system clock, unref'd timers, `Math.random`. */
-export function defaultDeps(overrides: Partial<Deps> = {}): Deps {
+/** The default dependencies: system clock, unref'd timers, `Math.random`, `Date.now`. */
+export function defaultDeps(overrides: Partial<Deps> = {}): Deps & { readonly wallClock: WallClock } {
   return {
     clock: overrides.clock ?? systemClock,
     scheduler: overrides.scheduler ?? systemScheduler,
     random: overrides.random ?? systemRandom,
+    wallClock: overrides.wallClock ?? systemWallClock,
   }
 }

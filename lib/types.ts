@@ -25,6 +25,16 @@ export interface Scheduler {
   schedule(delay: number, fn: () => void): Timer
 }
 
+/**
+ * A wall clock: Unix time in milliseconds, like `Date.now()`. May jump (NTP);
+ * used only where dates leave the process, such as the dates inside
+ * persistence cookies (HAProxy `maxidle`/`maxlife`).
+ */
+export interface WallClock {
+  /** Current Unix time in milliseconds. */
+  now(): number
+}
+
 /** A uniform random number in [0, 1), like `Math.random`. */
 export type Random = () => number
 
@@ -36,4 +46,6 @@ export interface Deps {
   readonly clock: Clock
   readonly scheduler: Scheduler
   readonly random: Random
+  /** Unix time for cookie dates. `createProxy` fills it with `Date.now`. @default Date.now */
+  readonly wallClock?: WallClock | undefined
 }

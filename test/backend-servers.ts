@@ -431,3 +431,21 @@ t.test('a removed server keeps its bookkeeping until its last lease is released'
   backend.removeServer(s3) // nothing held: forgotten at once
   t.equal(backend.servers.length, 1)
 })
+
+t.test('pinned with persist: a DOWN or MAINT server is still reached (option persist / force-persist)', async (t) => {
+  const { backend } = makeBackend({ servers: [{ maxconn: 1 }, {}] })
+  const [s1] = backend.servers as [ServerView]
+  backend.setOperational(s1, 'down')
+  const forced = backend.tryAcquire({ pinned: s1, persist: true })
+  t.equal(forced.status === 'ok' ? forced.lease.server.name : forced.status, 's1')
+  const waiting = track(backend.acquire({ pinned: s1, persist: true }))
+  t.equal(s1.queued, 1, 'waits in the down server queue')
+  const plain = backend.tryAcquire({ pinned: s1 })
+  t.equal(plain.status === 'ok' ? plain.lease.server.name : plain.status, 's2', 'without persist: balanced')
+  if (forced.status === 'ok') forced.lease.release()
+  await flush()
+  t.same(names([waiting]), ['s1'])
+  backend.setAdmin(s1, 'maint')
+  const maint = backend.tryAcquire({ pinned: s1, persist: true })
+  t.equal(maint.status === 'ok' ? maint.lease.server.name : maint.status, 'queued', 'maintenance too: its own queue')
+})

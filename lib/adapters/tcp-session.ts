@@ -68,7 +68,7 @@ const IN_CONNECT: Readonly<Record<Ender, TcpTermination>> = { C: 'CC', c: 'cC', 
 const IN_DATA: Readonly<Record<DataEnder, TcpTermination>> = { C: 'CD', c: 'cD', S: 'SD', s: 'sD', K: 'KD' }
 
 /** The lease outcome a termination state implies (fed to passive health and stats). */
-export function outcomeOf(termination: TcpTermination): LeaseOutcome {
+export function leaseOutcomeOf(termination: TcpTermination): LeaseOutcome {
   switch (termination) {
     case '--':
       return 'ok'
@@ -685,7 +685,7 @@ export class TcpSession {
       this.#lease = undefined
       // A lease always comes with its server's counters.
       counters!.active--
-      lease.release(outcomeOf(termination))
+      lease.release(leaseOutcomeOf(termination))
     }
     if (termination === 'CD' || termination === 'cD') {
       total.clientAborts++

@@ -4,6 +4,7 @@
  * factor apply) and the least loaded candidate wins.
  */
 import { isSaturated } from '../server.js'
+import { AliasTable } from './alias-table.js'
 import { HashRing } from './hash-ring.js'
 import type { Balancer, BalanceName, BalancerContext, BalancerFactory, PickRequest, ServerView } from './types.js'
 
@@ -13,9 +14,12 @@ const KEY_RANGE = 4294967296
 /**
  * Builds a `random(N)` balancer.
  *
- * Each pick draws `config.draws` keys as `floor(random() × 2^32)` from
- * `context.random`, looks each up on the ring (walking past `request.avoid`
- * and, with `balanceFactor`, past servers over their share), and keeps the
+ * Each pick draws `config.draws` candidates from `context.random`. With a
+ * `balanceFactor`, each draw is a 32-bit key looked up on the ring as HAProxy
+ * does (walking past `request.avoid` and past servers over their share);
+ * without one, each draw samples the servers by eweight in O(1) (an alias
+ * table: the same weighting, independent of the server count), falling back
+ * to the ring only to walk past `request.avoid`. It keeps the
  * candidate with the lowest `served / eweight` (compared as
  * `served_a × ew_b` vs `served_b × ew_a`); an exact tie keeps the most recent
  * draw. If that final candidate is saturated the pick returns `undefined` (the
@@ -28,7 +32,7 @@ const KEY_RANGE = 4294967296
 export const createRandom: BalancerFactory = (servers, config, context) => {
   const draws = config.algorithm === 'random' ? config.draws : 2
   const factor = config.algorithm === 'random' ? config.balanceFactor : 0
-  return new RandomBalancer(new HashRing(servers, factor, context), draws, context)
+  return new RandomBalancer(new HashRing(servers, factor, context), factor === 0 ? new AliasTable(servers) : undefined, draws, context)
 }
 
 class RandomBalancer implements Balancer {
@@ -36,24 +40,29 @@ class RandomBalancer implements Balancer {
   readonly dynamic = true
   readonly skipsSaturated = true
   readonly #ring: HashRing
+  readonly #alias: AliasTable | undefined
   readonly #draws: number
   readonly #context: BalancerContext
 
-  constructor(ring: HashRing, draws: number, context: BalancerContext) {
+  constructor(ring: HashRing, alias: AliasTable | undefined, draws: number, context: BalancerContext) {
     this.#ring = ring
+    this.#alias = alias
     this.#draws = draws
     this.#context = context
   }
 
   pick(request: PickRequest): ServerView | undefined {
     const ring = this.#ring
+    const alias = this.#alias
     const random = this.#context.random
     const avoid = request.avoid
     let best: ServerView | undefined
     // At least one draw, as HAProxy's do … while.
     let left = this.#draws
     do {
-      const current = ring.lookup(Math.floor(random() * KEY_RANGE), avoid)
+      const u = random()
+      let current = alias?.draw(u)
+      if (current === undefined || current === avoid) current = ring.lookup(Math.floor(u * KEY_RANGE), avoid)
       if (current === undefined) return undefined
       if (best === undefined || current.served * best.eweight <= best.served * current.eweight) best = current
     } while (--left > 0)
@@ -63,13 +72,16 @@ class RandomBalancer implements Balancer {
 
   add(server: ServerView): void {
     this.#ring.add(server)
+    this.#alias?.add(server)
   }
 
   remove(server: ServerView): void {
     this.#ring.remove(server)
+    this.#alias?.remove(server)
   }
 
   weightChanged(server: ServerView): void {
     this.#ring.update(server)
+    this.#alias?.invalidate()
   }
 }

@@ -3,16 +3,29 @@
  * reproduced step for step so that pick sequences match HAProxy 2.6.
  */
 import { isSaturated } from '../server.js'
-import { IndexedHeap, type HeapEntry } from './indexed-heap.js'
+import type { BucketLink } from './bucket-link.js'
+import { PositionQueue } from './position-queue.js'
 import type { Balancer, BalancerContext, BalancerFactory, PickRequest, ServerView } from './types.js'
+import { WeightQueue } from './weight-queue.js'
 
-/** Largest eweight (256 × 16): INIT/NEXT keys are `EWEIGHT_MAX − ew`, heaviest first. */
+/** Largest eweight (256 × 16): INIT/NEXT order by eweight, heaviest first. */
 const EWEIGHT_MAX = 4096
 /** Key units per position in CUR (HAProxy SRV_UWGHT_RANGE). */
 const POSITION_RANGE = 256
+/** CUR buckets per server at most: enough to keep the positions of a round apart in the usual weight ranges. */
+const BUCKETS_PER_SERVER = 8
+
+/**
+ * CUR ring size for a round of `cw` positions over `members` servers. CUR's
+ * positions lie within [CW, 2·CW], so `cw + 2` buckets never alias; the cap
+ * bounds memory, and aliasing only costs speed, never order.
+ */
+function curBuckets(cw: number, members: number): number {
+  return Math.min(cw + 2, BUCKETS_PER_SERVER * members)
+}
 
 /** Per-server scheduling state (HAProxy keeps it in `struct server`). */
-interface Slot extends HeapEntry {
+interface Slot extends BucketLink<Slot> {
   readonly server: ServerView
   /** eweight the schedule was computed with (HAProxy cur_eweight). */
   ew: number
@@ -26,8 +39,6 @@ interface Slot extends HeapEntry {
   nextFull: Slot | undefined
 }
 
-type Tree = IndexedHeap<Slot>
-
 class RoundRobin implements Balancer {
   readonly name = 'roundrobin'
   readonly dynamic = true
@@ -37,11 +48,13 @@ class RoundRobin implements Balancer {
   /** Slots by `server.index`; kept after `remove` so that `rw` survives like HAProxy's. */
   readonly #slots: (Slot | undefined)[] = []
   /** Servers not yet scheduled, heaviest first. */
-  #init: Tree = new IndexedHeap<Slot>()
+  #init = new WeightQueue<Slot>(EWEIGHT_MAX)
   /** Servers pushed to the following round, heaviest first. */
-  #next: Tree = new IndexedHeap<Slot>()
-  /** Servers scheduled in the current round, by position. */
-  readonly #cur: Tree = new IndexedHeap<Slot>()
+  #next = new WeightQueue<Slot>(EWEIGHT_MAX)
+  /** Servers scheduled in the current round, by position (a calendar queue: one bucket per position). */
+  readonly #cur = new PositionQueue<Slot>(POSITION_RANGE, 1)
+  /** Servers in the group. */
+  #members = 0
   /** Sum of the eweights of the group (HAProxy next_weight). */
   #w = 0
   /** The W the current round was built with (HAProxy curr_weight). */
@@ -55,9 +68,11 @@ class RoundRobin implements Balancer {
       const slot = this.#slot(server)
       slot.ew = server.eweight
       this.#w += slot.ew
-      this.#init.insert(slot, EWEIGHT_MAX - slot.ew)
+      this.#members++
+      this.#init.insert(slot, slot.ew)
     }
     this.#pos = this.#cw = this.#w
+    this.#cur.resize(curBuckets(this.#cw, this.#members))
   }
 
   pick(request: PickRequest): ServerView | undefined {
@@ -81,11 +96,13 @@ class RoundRobin implements Balancer {
         break
       }
       this.#advance(slot)
-      // Invariant: a candidate is the head of CUR or INIT, so it is queued.
-      ;(slot.owner as Tree).delete(slot)
+      // A candidate is the head of CUR or INIT.
+      if (slot.owner === this.#cur) this.#cur.delete(slot)
+      else this.#init.delete(slot)
       this.#pos++
       const server = slot.server
-      if (!isSaturated(server, context.limitOf(server))) {
+      // maxconn first: an unlimited server needs no limitOf call.
+      if (server.maxconn === 0 || !isSaturated(server, context.limitOf(server))) {
         // The avoided server left the trees, so it cannot come back as `slot`.
         if (server !== avoid) {
           chosen = slot
@@ -104,7 +121,7 @@ class RoundRobin implements Balancer {
       s.nextFull = undefined
       if (s === chosen) continue
       // After a switch their place was lost: only their weight matters.
-      if (switched) this.#init.insert(s, EWEIGHT_MAX - s.ew)
+      if (switched) this.#init.insert(s, s.ew)
       else this.#queue(s)
     }
     return chosen?.server
@@ -116,6 +133,7 @@ class RoundRobin implements Balancer {
     const ew = server.eweight
     slot.ew = ew
     this.#w += ew
+    this.#members++
     // HAProxy computes this in unsigned arithmetic: a negative span wraps to a
     // huge value, which sends the server to the next round.
     slot.npos = this.#pos + Math.floor(((this.#w + this.#cw - this.#pos) >>> 0) / ew)
@@ -126,7 +144,8 @@ class RoundRobin implements Balancer {
     const slot = this.#slots[server.index]
     if (slot?.owner == null) return
     this.#w -= slot.ew
-    ;(slot.owner as Tree).delete(slot)
+    this.#members--
+    slot.owner.delete(slot)
   }
 
   weightChanged(server: ServerView): void {
@@ -135,10 +154,10 @@ class RoundRobin implements Balancer {
     const ew = server.eweight
     this.#w += ew - slot.ew
     slot.ew = ew
-    const tree = slot.owner as Tree
+    const tree = slot.owner
     tree.delete(slot)
     if (tree === this.#init) {
-      this.#init.insert(slot, EWEIGHT_MAX - ew)
+      this.#init.insert(slot, ew)
       return
     }
     // NEXT stores npos relative to the following round.
@@ -155,7 +174,7 @@ class RoundRobin implements Balancer {
   #slot(server: ServerView): Slot {
     let slot = this.#slots[server.index]
     if (slot === undefined) {
-      slot = { server, key: 0, seq: 0, pos: -1, owner: null, ew: 0, npos: 0, lpos: 0, rw: 0, nextFull: undefined }
+      slot = { server, key: 0, bucket: 0, next: null, prev: null, owner: null, ew: 0, npos: 0, lpos: 0, rw: 0, nextFull: undefined }
       this.#slots[server.index] = slot
     }
     return slot
@@ -194,7 +213,7 @@ class RoundRobin implements Balancer {
     const cw = this.#cw
     if (slot.npos >= 2 * cw || slot.npos >= cw + this.#w) {
       slot.npos -= cw
-      this.#next.insert(slot, EWEIGHT_MAX - slot.ew)
+      this.#next.insert(slot, slot.ew)
     } else {
       this.#cur.insert(slot, POSITION_RANGE * slot.npos + ((EWEIGHT_MAX + slot.rw - slot.ew) >>> 4))
     }
@@ -205,6 +224,10 @@ class RoundRobin implements Balancer {
     this.#init = this.#next
     this.#next = init
     this.#pos = this.#cw = this.#w
+    // CUR is empty (nothing was left to pick): size its ring for the new round.
+    const want = curBuckets(this.#cw, this.#members)
+    const have = this.#cur.buckets
+    if (want > have || want * 4 < have) this.#cur.resize(want)
   }
 }
 
@@ -218,7 +241,9 @@ class RoundRobin implements Balancer {
  * - Saturated servers (`maxconn` reached or own queue non-empty) are skipped and
  *   put back in their place; `undefined` when every server is saturated.
  * - `request.avoid` is skipped unless it is the only acceptable server.
- * - A pick costs O(log n) plus O(log n) per skipped server, with no allocation.
+ * - A pick costs amortised O(1) plus O(1) per skipped server, with no
+ *   allocation: INIT/NEXT are buckets by eweight and CUR is a calendar queue
+ *   by position, which HAProxy's position counter sweeps one step per pick.
  *   Zero-weight servers are never in the group: the farm removes them.
  *
  * HAProxy: `balance roundrobin`

@@ -32,6 +32,11 @@ export interface Lease {
 export interface AcquireRequest extends PickRequest {
   /** Directed by persistence (cookie, stick table): wait for this server only. */
   readonly pinned?: ServerView | undefined
+  /**
+   * With `pinned`: wait for it even when it is DOWN or in maintenance, instead
+   * of balancing. HAProxy: `option persist`, `force-persist`. @default false
+   */
+  readonly persist?: boolean | undefined
   /** Aborting removes the waiter from its queue; `acquire()` rejects with `signal.reason`. */
   readonly signal?: AbortSignal | undefined
   /** HAProxy `set-priority-class`: lower is served first, −2047..2047, default 0. */

@@ -116,17 +116,24 @@ export class RuleSet {
   /**
    * Runs the request rules in order at time `now` (ms) and returns the
    * verdict. Allocates the verdict object (and header edit lists when header
-   * rules fire); never throws unless a `predicate` condition does.
+   * rules fire); never throws unless a `predicate` condition does (entries
+   * tracked before it are released first).
    */
   evaluate(request: RuleRequest, now: number): RequestVerdict {
     const peer = request.source ?? ''
     const trusted = this.#trusted
     const txn = new Txn(request, trusted === undefined ? plainAddress(peer) : clientAddress(peer, request.headers['x-forwarded-for'], trusted), now)
     const rules = this.#request
-    for (let i = 0; i < rules.length; i++) {
-      const rule = rules[i]!
-      if (rule.test !== undefined && !rule.test(txn)) continue
-      if (rule.run(txn)) break
+    try {
+      for (let i = 0; i < rules.length; i++) {
+        const rule = rules[i]!
+        if (rule.test !== undefined && !rule.test(txn)) continue
+        if (rule.run(txn)) break
+      }
+    } catch (err) {
+      // A user predicate threw: release what earlier `track` rules took, or it would stay in flight forever.
+      this.end(txn, 0, now)
+      throw err
     }
     if (txn.action === 'continue') txn.backend ??= this.#defaultBackend
     return txn

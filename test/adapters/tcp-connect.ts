@@ -57,7 +57,9 @@ t.test('plain `option redispatch`: same-server retries with the turn-around dela
   const upstream = await startServer()
   const backend = tcpBackend(clock, [dead, upstream.port])
   const released = releases(backend)
-  const proxy = await startProxy(backend, clock, { redispatch: true, retries: 2, timeouts: { connect: 300 } })
+  // Without redispatchEveryRetry (the Backend would move at once: two usable round-robin servers).
+  const source: TcpLeaseSource = { name: backend.name, acquire: (r) => backend.acquire(r), tryAcquire: (r) => backend.tryAcquire(r) }
+  const proxy = await startProxy(source, clock, { redispatch: true, retries: 2, timeouts: { connect: 300 } })
   const retries: Array<[string, number, LeaseOutcome]> = []
   let attempts = 0
   proxy.handler.events.on('server:connect', () => attempts++)
@@ -118,17 +120,12 @@ t.test('retries 0: the first failure is final', async (t) => {
   t.match(await proxy.entry(), { termination: 'SC', retries: 0, Tw: 0 })
 })
 
-t.test('the lease source may ask for a redispatch on every retry (several servers, no hashing)', async (t) => {
+t.test('the backend asks for a redispatch on every retry: several usable actives, no hashing', async (t) => {
   const clock = new FakeClock()
   const upstream = await startServer()
   const backend = tcpBackend(clock, [await closedPort(), upstream.port])
-  const source: TcpLeaseSource = {
-    name: backend.name,
-    acquire: (request) => backend.acquire(request),
-    tryAcquire: (request) => backend.tryAcquire(request),
-    redispatchEveryRetry: () => true,
-  }
-  const proxy = await startProxy(source, clock, { redispatch: true, retries: 3 })
+  t.equal(backend.redispatchEveryRetry(), true)
+  const proxy = await startProxy(backend, clock, { redispatch: true, retries: 3 })
   t.teardown(async () => {
     await proxy.close()
     await upstream.close()
@@ -137,7 +134,33 @@ t.test('the lease source may ask for a redispatch on every retry (several server
   const got = collect(c)
   c.end('y')
   t.equal((await got).toString(), 'y')
+  t.match(await proxy.entry(), { server: 's2', retries: 1, redispatched: true, Tw: 0 })
+})
+
+t.test('a lease source may ask for it too', async (t) => {
+  const clock = new FakeClock()
+  const upstream = await startServer()
+  const backend = tcpBackend(clock, [await closedPort(), upstream.port])
+  let asked = 0
+  const source: TcpLeaseSource = {
+    name: backend.name,
+    acquire: (request) => backend.acquire(request),
+    redispatchEveryRetry: () => {
+      asked++
+      return true
+    },
+  }
+  const proxy = await startProxy(source, clock, { redispatch: true, retries: 3 })
+  t.teardown(async () => {
+    await proxy.close()
+    await upstream.close()
+  })
+  const c = await client(proxy.port)
+  const got = collect(c)
+  c.end('z')
+  t.equal((await got).toString(), 'z')
   t.match(await proxy.entry(), { server: 's2', retries: 1, redispatched: true })
+  t.equal(asked, 1)
 })
 
 t.test('a redispatch in a one-server backend comes back to it after the turn-around delay', async (t) => {

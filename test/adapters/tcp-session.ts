@@ -2,15 +2,15 @@ import t from 'tap'
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import type { Socket } from 'node:net'
-import { outcomeOf } from '../../lib/adapters/tcp-session.js'
+import { leaseOutcomeOf } from '../../lib/adapters/tcp-session.js'
 import type { LeaseOutcome } from '../../lib/queue/types.js'
 import { FakeClock } from '../fixtures/fake-clock.js'
 import { client, collect, payload, startProxy, startServer, tcpBackend, until } from '../fixtures/tcp.js'
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
 
-t.test('outcomeOf: the lease outcome of each termination state', async (t) => {
-  const table: Array<[Parameters<typeof outcomeOf>[0], LeaseOutcome]> = [
+t.test('leaseOutcomeOf: the lease outcome of each termination state', async (t) => {
+  const table: Array<[Parameters<typeof leaseOutcomeOf>[0], LeaseOutcome]> = [
     ['--', 'ok'],
     ['SC', 'connect-error'],
     ['sC', 'connect-timeout'],
@@ -21,7 +21,7 @@ t.test('outcomeOf: the lease outcome of each termination state', async (t) => {
     ['CC', 'client-abort'],
     ['KD', 'client-abort'],
   ]
-  for (const [code, outcome] of table) t.equal(outcomeOf(code), outcome, code)
+  for (const [code, outcome] of table) t.equal(leaseOutcomeOf(code), outcome, code)
 })
 
 t.test('echo of 16 MiB each way, byte-exact; counters, log and lease', async (t) => {

@@ -367,3 +367,42 @@ t.test('next: a weight decrease that removes the cursor point restarts the walk'
     if (!removedPoint) t.not(expected.join(), kept.slice(0, 6).map((p) => p.server.name).join(), 'distinguishable from a restart')
   }
 })
+
+t.test('lookup on a ring past the bucket cap (about 3 points per bucket) matches the model', async (t) => {
+  // 200 × 4096 = 819,200 points: more than the 2^18 buckets of the index.
+  const servers = makeServers(Array.from({ length: 200 }, () => 256))
+  const ring = ringOf(servers)
+  t.equal(ring.totalWeight, 200 * 4096)
+  // Compact model: (position, server index) packed in one sortable double.
+  const packed = new Float64Array(200 * 4096)
+  let k = 0
+  for (const s of servers) for (let i = 0; i < 4096; i++) packed[k++] = avalanche((s.id * 4096 + i) % 2 ** 32) * 256 + s.index
+  packed.sort()
+  const posAt = (i: number): number => Math.floor(packed[i]! / 256)
+  const nearestPacked = (hash: number): ServerView => {
+    let lo = 0
+    let hi = packed.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (posAt(mid) < hash) lo = mid + 1
+      else hi = mid
+    }
+    const next = lo === packed.length ? 0 : lo
+    const prev = (next + packed.length - 1) % packed.length
+    const dp = (hash - posAt(prev) + 2 ** 32) % 2 ** 32
+    const dn = (posAt(next) - hash + 2 ** 32) % 2 ** 32
+    return servers[packed[dp <= dn ? prev : next]! % 256]!
+  }
+  const random = seededRandom(12)
+  let mismatches = 0
+  for (let j = 0; j < 5000; j++) {
+    const h = Math.floor(random() * 2 ** 32)
+    if (ring.lookup(h, undefined) !== nearestPacked(h)) mismatches++
+  }
+  // Exact points and their neighbours, where the nearest-point rule is decided.
+  for (let j = 0; j < 2000; j++) {
+    const p = posAt(Math.floor(random() * packed.length))
+    for (const h of [p, (p + 1) % 2 ** 32, (p + 2 ** 32 - 1) % 2 ** 32]) if (ring.lookup(h, undefined) !== nearestPacked(h)) mismatches++
+  }
+  t.equal(mismatches, 0)
+})

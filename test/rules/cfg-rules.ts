@@ -144,7 +144,7 @@ t.test('stick-table lines', async (t) => {
 
 t.test('the blog: path-based WebSocket routing, end to end', async (t) => {
   const cfg = new RulesConfigParser()
-  const lines = readFileSync(new URL('../../../shared/seeds/notes-playing-with-haproxy.md', import.meta.url), 'utf8').split('\n')
+  const lines = readFileSync(new URL('../fixtures/seeds/notes-playing-with-haproxy.md', import.meta.url), 'utf8').split('\n')
   const start = lines.indexOf('frontend public')
   t.ok(start >= 0, 'the frontend block of the blog')
   const handled = lines.slice(start, start + 5).map((line, i) => cfg.line(line, `line ${start + i + 1}`))
@@ -164,7 +164,7 @@ t.test('the blog: path-based WebSocket routing, end to end', async (t) => {
 t.test("the Flask write-up's configuration and its production wishes", async (t) => {
   // The frontend of flask-project-haproxy.txt, then its wishes: IP allowlist, per-IP rate limiting,
   // custom error pages (here a deny body), and a maintenance answer when no server is up.
-  const text = readFileSync(new URL('../../../shared/seeds/flask-project-haproxy.txt', import.meta.url), 'utf8').split('\n')
+  const text = readFileSync(new URL('../fixtures/seeds/flask-project-haproxy.txt', import.meta.url), 'utf8').split('\n')
   const front = text.slice(text.indexOf('frontend http_front'), text.indexOf('backend flask_servers'))
   t.same(front, ['frontend http_front', 'bind *:60000-60001', 'default_backend backend_servers', 'option forwardfor'])
   const cfg = new RulesConfigParser({ tableName: 'http_front' })

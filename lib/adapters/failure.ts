@@ -1,0 +1,29 @@
+/**
+ * Classification of a failed attempt (before anything was forwarded to the
+ * client), from the transport's error and how far the attempt got.
+ */
+
+/**
+ * How an attempt failed before a response could be forwarded:
+ * - `conn-failure`: no connection (refused, unreachable, TLS handshake); nothing was sent;
+ * - `connect-timeout`: `timeout connect` struck; nothing was sent;
+ * - `empty-response`: connected, the server closed or reset before the response headers were complete;
+ * - `junk-response`: an invalid response, or one cut before its headers ended;
+ * - `response-timeout`: `timeout server` struck before the response headers;
+ * - `status`: a complete response whose status is listed in `retry-on`.
+ */
+export type FailureKind = 'conn-failure' | 'connect-timeout' | 'empty-response' | 'junk-response' | 'response-timeout' | 'status'
+
+/**
+ * Classifies a transport error. `connected` tells whether the request was handed
+ * to a connected socket (undici's `onConnect`): before that, nothing was sent.
+ * Resets and closes before complete headers are `empty-response` (HAProxy `SH`);
+ * parse errors and anything else are `junk-response` (HAProxy `PH`).
+ */
+export function classifyFailure(err: Error, connected: boolean): FailureKind {
+  const code = (err as { code?: unknown }).code
+  if (code === 'SWY_ERR_CONNECT_TIMEOUT') return 'connect-timeout'
+  if (!connected) return 'conn-failure'
+  if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE') return 'empty-response'
+  return 'junk-response'
+}

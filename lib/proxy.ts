@@ -1,0 +1,514 @@
+/**
+ * The public face of switchyard's HTTP mode: `createProxy()`, `addBackend()`,
+ * `addServer()`. Options are validated here (zod, once), then handed to the
+ * core {@link Backend} (balancing, limits, queues) and to the HTTP adapters
+ * (forwarding, retries, timeouts) as resolved objects.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { EventEmitter } from 'eventemitter3'
+import { createHttpBackend, type HttpBackend } from './adapters/http-backend.js'
+import { applyServerTimeouts, createHttpHandler, type HttpHandler } from './adapters/node-http.js'
+import type { BackendTimeouts, ErrorPages, FrontendTimeouts, HttpLogger, RetryOnKeyword } from './adapters/types.js'
+import { parseServerAddress } from './adapters/upstream.js'
+import { HttpPersistence, type CookieCounters } from './adapters/persistence.js'
+import type { AdminState, OperationalState, ServerView } from './balance/types.js'
+import { Backend, type BackendCounters } from './backend.js'
+import { SwitchyardError } from './errors.js'
+import type { BackendEvents } from './events.js'
+import { resolveBalance, type BalanceOptions } from './options/balance.js'
+import { DEFAULT_TIMEOUT_CONNECT } from './options/defaults.js'
+import { parseOptions } from './options/parse.js'
+import { CookiePersistence } from './persist/cookie.js'
+import { isValidServerCookie } from './persist/cookie-index.js'
+import { createCookiePolicy } from './persist/policy.js'
+import { BackendOptionsSchema, ProxyOptionsSchema, ServerOptionsSchema } from './options/schema.js'
+import type { AcquireRequest, Admission, Lease } from './queue/types.js'
+import { createRouter } from './routing/router.js'
+import { RuleSet } from './rules/rule-set.js'
+import type { StickTableStats } from './rules/stick-table.js'
+import type { RuleSetOptions } from './rules/types.js'
+import type { RouteCondition } from './routing/types.js'
+import { defaultDeps } from './runtime.js'
+import type { Deps } from './types.js'
+import type { WeightChange } from './weight-change.js'
+import type { z } from 'zod'
+
+/**
+ * Options of {@link createProxy} (the frontend side).
+ * @example createProxy({ timeouts: { client: 30_000 }, monitorUri: '/health' })
+ */
+export type ProxyOptions = Omit<z.input<typeof ProxyOptionsSchema>, 'log' | 'errorPages' | 'rules'> & {
+  /** Per-request log hook with HAProxy's HTTP log fields; off when absent. HAProxy: `option httplog`. */
+  readonly log?: HttpLogger | undefined
+  /** Replacement answers for generated statuses. HAProxy: `errorfile`. */
+  readonly errorPages?: ErrorPages | undefined
+  /**
+   * Request and response rules, compiled once here (docs/rules.md). `use-backend`
+   * and `defaultBackend` name backends of this proxy (checked by {@link Proxy.listen},
+   * answered 503 if still unknown at request time); `nbsrv()` reads this proxy's
+   * backends. `tarpitTimeout` defaults to `timeout connect` (5000 ms), as HAProxy's
+   * `timeout tarpit` does. HAProxy: `acl`, `http-request`, `http-response`, `use_backend`, `stick-table`.
+   */
+  readonly rules?: Omit<RuleSetOptions, 'backends'> | undefined
+}
+
+/** Stick-table figures of a proxy's rules, by table name. */
+export type RuleStats = Readonly<Record<string, StickTableStats>>
+
+/**
+ * Options of {@link Proxy.addBackend}: balancing, limits, queueing, timeouts,
+ * retries and forwarding. Every key is optional.
+ *
+ * - `balance`: the algorithm (HAProxy `balance`). @default 'roundrobin'
+ * - `allbackups`: balance over every usable backup (HAProxy `option allbackups`). @default false
+ * - `maxconn`: requests in service at once over the backend, 0 = unlimited. @default 0
+ * - `fullconn`: load at which servers reach `maxconn` (HAProxy `fullconn`). @default ceil(maxconn / 10)
+ * - `timeouts.connect` (5000), `.server` (50000, answered 504), `.queue` (= connect, answered 503), `.tunnel` (3600000), in ms.
+ * - `retries` (3), `redispatch` (false; true = on the last retry; N = every N-th), `retryOn` (['conn-failure']),
+ *   `retryNonIdempotent` (false), `bufferSize` (16384 bytes kept for replays).
+ * - `forwardFor`, `originalTo`, `forwardedProto`, `forwardedHost`: forwarding headers (off).
+ * - `idleTimeout`: idle pooled server connections close after this, keep it below the servers' own (4000 ms).
+ * - `server`: transport defaults for every server (`ssl`, `verify`, `ca`, `sni`, `source`).
+ * - `errorPages`: replacement answers for this backend's errors.
+ * - `cookie`: cookie persistence (HAProxy `cookie`): `name` (required), `mode` `'insert' | 'prefix' | 'rewrite'`
+ *   (absent = passive), `indirect`, `nocache`, `postonly`, `preserve`, `httponly`, `secure`, `domains`, `attrs`,
+ *   `maxidle`/`maxlife` (ms, whole seconds count), `dynamic` with `dynamicKey` (HAProxy `dynamic-cookie-key`).
+ *   Servers give their value with `addServer(name, { cookie })`. Off when absent.
+ * - `persist`: a cookie naming a DOWN or MAINT server still reaches it (HAProxy `option persist`). @default false
+ */
+export type BackendOptions = Omit<z.input<typeof BackendOptionsSchema>, 'balance' | 'retryOn' | 'errorPages'> & {
+  readonly balance?: BalanceOptions | undefined
+  readonly retryOn?: readonly RetryOnKeyword[] | undefined
+  readonly errorPages?: ErrorPages | undefined
+}
+
+/**
+ * Options of {@link ProxyBackend.addServer}.
+ *
+ * - `address`: `http://host:port`, `https://host:port` or `host:port` (required).
+ * - `weight` 0..256 (1), `id` (declaration position), `backup` (false), `maxconn` (0 = unlimited),
+ *   `minconn`, `maxqueue` (0 = unlimited), `disabled` (false: start in maintenance).
+ * - `ssl`, `verify` ('required'), `ca` (PEM), `sni`, `source`: TLS and the local address of connections.
+ * - `cookie`: the server's persistence cookie value (HAProxy server `cookie`); backup servers may share an
+ *   active server's value. Ignored when the backend has no `cookie`.
+ */
+export type ServerOptions = z.input<typeof ServerOptionsSchema>
+
+/** A routing rule: send matching requests to a backend. HAProxy: `use_backend <name> if <cond>`. */
+export interface RouteOptions {
+  /** Backend name. */
+  readonly backend: string
+  readonly if?: RouteCondition | undefined
+  readonly unless?: RouteCondition | undefined
+}
+
+/** Events of a {@link Proxy}. */
+export interface ProxyEvents {
+  /** A backend was added. */
+  'backend:add': [backend: ProxyBackend]
+  /** The proxy finished closing. */
+  'proxy:close': []
+}
+
+/**
+ * One backend of a proxy: the core {@link Backend} (servers, balancing,
+ * queues, events) plus its HTTP forwarding. Events are the core backend's.
+ */
+export class ProxyBackend {
+  /** The core backend: balancing, limits, queues; emits {@link BackendEvents}. */
+  readonly core: Backend
+  /** The HTTP side: pools, retries, forwarding. */
+  readonly http: HttpBackend
+
+  constructor(core: Backend, http: HttpBackend) {
+    this.core = core
+    this.http = http
+  }
+
+  /** Backend name. */
+  get name(): string {
+    return this.core.name
+  }
+
+  /** Servers in declaration order. */
+  get servers(): readonly ServerView[] {
+    return this.core.servers
+  }
+
+  /**
+   * Adds a server. HAProxy: `server <name> <address> [weight N] [maxconn N] …`.
+   * @throws {SwitchyardError} SWY_ERR_INVALID_OPTION (naming the field), SWY_ERR_DUPLICATE_SERVER
+   */
+  addServer(name: string, options: ServerOptions): ServerView {
+    const where = `server "${name}" of backend "${this.name}"`
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new SwitchyardError('SWY_ERR_INVALID_OPTION', `Expected a server name (non-empty string), got \`${String(name)}\``, { field: 'name', value: name })
+    }
+    const o = parseOptions(ServerOptionsSchema, options, where)
+    parseServerAddress(o.address, o.ssl ?? false) // validates the address, naming it
+    if (o.cookie !== undefined && !isValidServerCookie(o.cookie)) {
+      throw new SwitchyardError('SWY_ERR_INVALID_OPTION', `${where}: invalid \`cookie\` value \`${o.cookie}\``, { field: 'cookie', value: o.cookie })
+    }
+    if (this.core.server(name) !== undefined) {
+      throw new SwitchyardError('SWY_ERR_DUPLICATE_SERVER', `Server "${name}" already exists in backend "${this.name}"`, { server: name })
+    }
+    const server = this.core.addServer({
+      name,
+      address: o.address,
+      id: o.id,
+      weight: o.weight,
+      backup: o.backup,
+      maxconn: o.maxconn,
+      minconn: o.minconn,
+      maxqueue: o.maxqueue,
+      admin: o.disabled === true ? 'maint' : 'ready',
+    })
+    if (o.ssl !== undefined || o.verify !== undefined || o.ca !== undefined || o.sni !== undefined || o.source !== undefined) {
+      this.http.setServerTransport(name, { ssl: o.ssl, verify: o.verify, ca: o.ca, sni: o.sni, source: o.source })
+    }
+    this.http.persistence?.cookies.setServer(server, o.cookie)
+    return server
+  }
+
+  /**
+   * Removes a server: it takes no new traffic, its queued requests go elsewhere,
+   * in-flight requests finish; resolves when its connection pool is closed.
+   * HAProxy: `del server`.
+   * @throws {SwitchyardError} SWY_ERR_UNKNOWN_SERVER
+   */
+  async removeServer(name: string): Promise<void> {
+    const view = this.core.server(name)
+    this.core.removeServer(name)
+    // removeServer threw unless the server existed.
+    this.http.persistence?.cookies.removeServer(view!)
+    await this.http.removeServer(name)
+  }
+
+  /** The server named `name`, if any. */
+  server(name: string): ServerView | undefined {
+    return this.core.server(name)
+  }
+
+  /** Sets a weight, absolute or `'N%'` of the configured one. HAProxy: `set weight`. */
+  setWeight(name: string, weight: WeightChange): void {
+    this.core.setWeight(name, weight)
+  }
+
+  /** Sets the admin state. HAProxy: `set server <b>/<s> state ready|drain|maint`. */
+  setState(name: string, state: AdminState): void {
+    this.core.setAdmin(name, state)
+  }
+
+  /** Forces the operational state. HAProxy: `set server <b>/<s> health up|stopping|down`. */
+  setHealth(name: string, state: OperationalState): void {
+    this.core.setOperational(name, state)
+  }
+
+  /** Changes a server's maxconn. HAProxy: `set maxconn server`. */
+  setMaxconn(name: string, maxconn: number): void {
+    this.core.setMaxconn(name, maxconn)
+  }
+
+  /** Counters of the backend and its servers. */
+  counters(): BackendCounters {
+    return this.core.counters()
+  }
+
+  /**
+   * The backend's cookie persistence (values, dynamic-cookie setters), or
+   * `undefined` without a `cookie` option. HAProxy: `cookie`.
+   */
+  get persistence(): CookiePersistence | undefined {
+    return this.http.persistence?.cookies
+  }
+
+  /** Cookie hits, misses and redispatches, or `undefined` without a `cookie` option. */
+  cookieCounters(): CookieCounters | undefined {
+    return this.http.persistence?.counters()
+  }
+
+  /** Waits for a slot (the {@link Backend.acquire} of the core). */
+  acquire(request: AcquireRequest): Promise<Lease> {
+    return this.core.acquire(request)
+  }
+
+  /** Synchronous admission (the {@link Backend.tryAcquire} of the core). */
+  tryAcquire(request: AcquireRequest): Admission {
+    return this.core.tryAcquire(request)
+  }
+
+  /** Listens to the core backend's events. */
+  on<E extends keyof BackendEvents>(event: E, listener: (...args: BackendEvents[E]) => void): this {
+    this.core.on(event, listener as never)
+    return this
+  }
+}
+
+/**
+ * A load balancer inside the application: backends, routing rules and the
+ * request handlers to mount on an HTTP server.
+ */
+export class Proxy extends EventEmitter<ProxyEvents> {
+  readonly #deps: ReturnType<typeof defaultDeps>
+  readonly #options: z.output<typeof ProxyOptionsSchema>
+  readonly #backends = new Map<string, ProxyBackend>()
+  readonly #routes: RouteOptions[] = []
+  readonly #servers = new Set<Server>()
+  /** Compiled rules; undefined when none are configured (the request path skips them). */
+  readonly #rules: RuleSet | undefined
+  /** Backend names the rules route to, checked when listening. */
+  readonly #ruleBackends: readonly string[]
+  /** undefined: the first backend; null: none (unmatched requests get 503, or `next()`). */
+  #defaultBackend: string | null | undefined
+  #built: HttpHandler | undefined
+  #closed = false
+
+  /**
+   * The request listener: `http.createServer(proxy.handler)`. Also works as
+   * `(req, res)` anywhere a node:http handler fits.
+   */
+  readonly handler: (req: IncomingMessage, res: ServerResponse) => void
+  /** The `'upgrade'` listener: `server.on('upgrade', proxy.upgrade)` (WebSocket and other upgrades). */
+  readonly upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
+
+  constructor(options: ProxyOptions = {}, deps: Partial<Deps> = {}) {
+    super()
+    this.#options = parseOptions(ProxyOptionsSchema, options, 'createProxy')
+    this.#deps = defaultDeps(deps)
+    // The caller's objects, not zod's copies: rules may hold RegExp, StickTable and function values.
+    const rules = options.rules
+    this.#rules = rules === undefined && options.trustedProxies === undefined ? undefined : this.#compileRules(rules ?? {}, options.trustedProxies)
+    const names = (rules?.request ?? []).flatMap((r) => (r.action === 'use-backend' ? [r.backend] : []))
+    if (rules?.defaultBackend !== undefined) names.push(rules.defaultBackend)
+    this.#ruleBackends = names
+    this.handler = (req, res) => this.#handler()(req, res)
+    this.upgrade = (req, socket, head) => this.#handler().upgrade(req, socket, head)
+  }
+
+  /**
+   * Like {@link handler}, but when no backend matches `next()` is called instead of
+   * answering 503: what `expressMiddleware(proxy)` and the Fastify plugin use.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, next?: () => void): void {
+    this.#handler().handle(req, res, next)
+  }
+
+  /** The compiled rules (stick tables under `rules.tables`); `undefined` when none are configured. */
+  get rules(): RuleSet | undefined {
+    return this.#rules
+  }
+
+  /** Figures of every stick table of the rules (entries, in use, evictions, expired, failed). */
+  ruleStats(): RuleStats {
+    const out: Record<string, StickTableStats> = {}
+    for (const [name, table] of this.#rules?.tables ?? []) out[name] = table.stats()
+    return out
+  }
+
+  #compileRules(rules: Omit<RuleSetOptions, 'backends'>, trustedProxies: string | readonly string[] | undefined): RuleSet | undefined {
+    let compiled: RuleSet
+    try {
+      compiled = new RuleSet({
+        ...rules,
+        trustedProxies: trustedProxies ?? rules.trustedProxies,
+        // HAProxy: `timeout tarpit` falls back to `timeout connect`.
+        tarpitTimeout: rules.tarpitTimeout ?? DEFAULT_TIMEOUT_CONNECT,
+        // Backends are added later: look them up when a condition runs.
+        backends: { usableServers: (name) => () => this.#usableServers(name) },
+      })
+    } catch (err) {
+      // RuleSet reports every configuration problem as a SwitchyardError naming the field and value.
+      const e = err as SwitchyardError
+      throw new SwitchyardError(e.code, `Invalid options for createProxy: rules: ${e.message}`, e.details, { cause: err })
+    }
+    return compiled.hasRules ? compiled : undefined
+  }
+
+  /** `nbsrv(<backend>)`: usable servers of a backend (0 when it does not exist). */
+  #usableServers(name: string): number {
+    const backend = this.#backends.get(name)
+    if (backend === undefined) return 0
+    let n = 0
+    for (const server of backend.core.servers) if (server.usable) n++
+    return n
+  }
+
+  /** Backends by name, in the order they were added. */
+  get backends(): readonly ProxyBackend[] {
+    return [...this.#backends.values()]
+  }
+
+  /**
+   * Adds a backend. The first backend added is the default one until
+   * {@link setDefaultBackend} says otherwise.
+   * @throws {SwitchyardError} SWY_ERR_INVALID_OPTION, SWY_ERR_DUPLICATE_BACKEND
+   */
+  addBackend(name: string, options: BackendOptions = {}): ProxyBackend {
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new SwitchyardError('SWY_ERR_INVALID_OPTION', `Expected a backend name (non-empty string), got \`${String(name)}\``, { field: 'name', value: name })
+    }
+    if (this.#backends.has(name)) throw new SwitchyardError('SWY_ERR_DUPLICATE_BACKEND', `Backend "${name}" already exists`, { backend: name })
+    const where = `backend "${name}"`
+    const o = parseOptions(BackendOptionsSchema, options, where)
+    const balance = resolveBalance(o.balance as BalanceOptions | undefined, `${where} balance`)
+    const redispatch = o.redispatch !== undefined && o.redispatch !== false && o.redispatch !== 0
+    const core = new Backend(name, {
+      balance,
+      allbackups: o.allbackups,
+      maxconn: o.maxconn,
+      fullconn: o.fullconn,
+      timeoutQueue: o.timeouts?.queue,
+      // HAProxy: `timeout queue` defaults to `timeout connect`.
+      timeoutConnect: o.timeouts?.connect ?? DEFAULT_TIMEOUT_CONNECT,
+      redispatch,
+    }, this.#deps)
+    const http = createHttpBackend(core, {
+      // Unset keys fall back to defaults in the resolver (`??`), so an explicit undefined is harmless.
+      timeouts: o.timeouts as Partial<BackendTimeouts> | undefined,
+      retries: o.retries,
+      redispatch: o.redispatch,
+      retryOn: o.retryOn,
+      retryNonIdempotent: o.retryNonIdempotent,
+      bufferSize: o.bufferSize,
+      forwardFor: o.forwardFor,
+      originalTo: o.originalTo,
+      forwardedProto: o.forwardedProto,
+      forwardedHost: o.forwardedHost,
+      idleTimeout: o.idleTimeout,
+      server: o.server,
+      errorPages: o.errorPages as ErrorPages | undefined,
+    })
+    if (o.cookie !== undefined) {
+      const policy = createCookiePolicy(o.cookie)
+      const persistence = new CookiePersistence(policy, { persist: o.persist, redispatch })
+      http.persistence = new HttpPersistence(persistence, this.#deps.wallClock, o.persist === true)
+    }
+    const backend = new ProxyBackend(core, http)
+    this.#backends.set(name, backend)
+    this.#built = undefined
+    this.emit('backend:add', backend)
+    return backend
+  }
+
+  /**
+   * The backend named `name`.
+   * @throws {SwitchyardError} SWY_ERR_UNKNOWN_BACKEND
+   */
+  getBackend(name: string): ProxyBackend {
+    const backend = this.#backends.get(name)
+    if (backend === undefined) throw new SwitchyardError('SWY_ERR_UNKNOWN_BACKEND', `No backend named "${name}"`, { backend: name })
+    return backend
+  }
+
+  /**
+   * Adds a routing rule, evaluated in the order added; the first match wins.
+   * HAProxy: `use_backend <name> if <cond>`.
+   * @throws {SwitchyardError} SWY_ERR_UNKNOWN_BACKEND
+   */
+  route(rule: RouteOptions): this {
+    this.getBackend(rule.backend)
+    this.#routes.push(rule)
+    this.#built = undefined
+    return this
+  }
+
+  /**
+   * Sets the backend for requests no rule matched (HAProxy `default_backend`);
+   * `null` for none: unmatched requests get 503, or reach the application
+   * through `next()` when the proxy is mounted as middleware.
+   * @default the first backend added
+   * @throws {SwitchyardError} SWY_ERR_UNKNOWN_BACKEND
+   */
+  setDefaultBackend(name: string | null): this {
+    if (name !== null) this.getBackend(name)
+    this.#defaultBackend = name
+    this.#built = undefined
+    return this
+  }
+
+  /**
+   * Creates an HTTP server with this proxy's handlers and timeouts and starts
+   * listening. Resolves with the server once it listens; {@link close} stops it.
+   * @param port @default 0 (any free port: read it from `server.address()`)
+   * @param host @default '127.0.0.1'
+   */
+  listen(port = 0, host = '127.0.0.1'): Promise<Server> {
+    for (const name of this.#ruleBackends) this.getBackend(name)
+    const server = createServer(this.handler)
+    server.on('upgrade', this.upgrade)
+    applyServerTimeouts(server, this.#handler().options)
+    this.#servers.add(server)
+    server.once('close', () => this.#servers.delete(server))
+    return new Promise((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, host, () => {
+        server.off('error', reject)
+        resolve(server)
+      })
+    })
+  }
+
+  /**
+   * Stops the servers started by {@link listen}, closes every backend (queued
+   * requests are answered 503) and their connection pools. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    const servers = [...this.#servers]
+    await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve())
+            server.closeIdleConnections()
+          }),
+      ),
+    )
+    for (const backend of this.#backends.values()) backend.core.close()
+    await Promise.all([...this.#backends.values()].map((b) => b.http.close()))
+    this.emit('proxy:close')
+  }
+
+  /** The current handler, rebuilt after backends or rules changed. */
+  #handler(): HttpHandler {
+    if (this.#built !== undefined) return this.#built
+    const o = this.#options
+    const frontend = {
+      timeouts: o.timeouts as Partial<FrontendTimeouts> | undefined,
+      monitorUri: o.monitorUri,
+      maxHeaders: o.maxHeaders,
+      abortOnClose: o.abortOnClose,
+      errorPages: o.errorPages as ErrorPages | undefined,
+      log: o.log as HttpLogger | undefined,
+      now: () => this.#deps.clock.now(),
+    }
+    const backends = [...this.#backends.values()]
+    const fallback = this.#defaultBackend === undefined ? backends[0]?.name : this.#defaultBackend
+    const router = createRouter({
+      rules: this.#routes.map((r) => ({ backend: this.getBackend(r.backend).http, if: r.if, unless: r.unless })),
+      defaultBackend: fallback === undefined || fallback === null ? undefined : this.getBackend(fallback).http,
+    })
+    this.#built = createHttpHandler({ ...frontend, router, rules: this.#rules, ruleBackends: backends.map((b) => b.http), scheduler: this.#deps.scheduler })
+    return this.#built
+  }
+}
+
+/**
+ * Creates a load balancer.
+ *
+ * @example
+ * ```ts
+ * const proxy = createProxy()
+ * const web = proxy.addBackend('web', { balance: 'leastconn', timeouts: { server: 10_000 } })
+ * web.addServer('s1', { address: 'http://10.0.0.1:8080', maxconn: 100 })
+ * web.addServer('s2', { address: 'http://10.0.0.2:8080', maxconn: 100 })
+ * http.createServer(proxy.handler).on('upgrade', proxy.upgrade).listen(80)
+ * ```
+ * @param deps clock, scheduler, random and wall clock (cookie dates) to use instead of the system ones (tests)
+ * @throws {SwitchyardError} SWY_ERR_INVALID_OPTION naming the field
+ */
+export function createProxy(options: ProxyOptions = {}, deps: Partial<Deps> = {}): Proxy {
+  return new Proxy(options, deps)
+}

@@ -1,0 +1,23 @@
+import t from 'tap'
+import { classifyFailure } from '../../lib/adapters/failure.js'
+import { SwitchyardError } from '../../lib/errors.js'
+
+function coded(code: string): Error {
+  return Object.assign(new Error(code), { code })
+}
+
+t.test('classification table', async (t) => {
+  const table: [Error, boolean, string][] = [
+    [new SwitchyardError('SWY_ERR_CONNECT_TIMEOUT'), false, 'connect-timeout'],
+    [coded('ECONNREFUSED'), false, 'conn-failure'],
+    [coded('DEPTH_ZERO_SELF_SIGNED_CERT'), false, 'conn-failure'],
+    [new Error('no code'), false, 'conn-failure'],
+    [coded('UND_ERR_SOCKET'), true, 'empty-response'],
+    [coded('ECONNRESET'), true, 'empty-response'],
+    [coded('EPIPE'), true, 'empty-response'],
+    [coded('HPE_INVALID_CONSTANT'), true, 'junk-response'],
+    [coded('UND_ERR_HEADERS_OVERFLOW'), true, 'junk-response'],
+    [new Error('no code'), true, 'junk-response'],
+  ]
+  for (const [err, connected, kind] of table) t.equal(classifyFailure(err, connected), kind, `${err.message} connected=${connected}`)
+})
