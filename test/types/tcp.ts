@@ -1,14 +1,16 @@
 /**
- * Compile-only checks (tsc, not tap): a Backend is a TCP lease source, the
+ * Compile-only checks (tsc, not tap): a Backend (or a createProxy backend) is a TCP lease source, the
  * handler is a `net.Server` connection listener, and the option types refuse
  * common mistakes.
  */
 import { createServer } from 'node:net'
-import { Backend, createTcpHandler, defaultDeps, type TcpHandlerOptions, type TcpLeaseSource, type TcpTermination } from '../../lib/index.js'
+import { Backend, createProxy, createTcpHandler, defaultDeps, type TcpHandlerOptions, type TcpLeaseSource, type TcpTermination } from '../../lib/index.js'
 
 const backend = new Backend('be', { balance: { algorithm: 'roundrobin' } }, defaultDeps())
 export const source: TcpLeaseSource = backend
 export const server = createServer(createTcpHandler(backend))
+// A createProxy backend is one too.
+export const proxied: TcpLeaseSource = createProxy().addBackend('db')
 
 export const ok: TcpHandlerOptions[] = [
   { redispatch: true, retries: 2, server: { sendProxy: 'v2', source: '10.0.0.1' } },
