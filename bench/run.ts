@@ -3,7 +3,7 @@
  * Each suite is a module `bench/<suite>.ts` exporting `run(args)`; results are
  * printed as a table and written as JSON under bench/results/.
  */
-const SUITES = ['pick', 'queue', 'http', 'transport', 'cookie', 'rules', 'health', 'sim'] as const
+const SUITES = ['pick', 'queue', 'http', 'transport', 'cookie', 'rules', 'health', 'sim', 'tcp'] as const
 
 const [suite, ...args] = process.argv.slice(2)
 if (suite === undefined || !(SUITES as readonly string[]).includes(suite)) {

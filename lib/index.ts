@@ -187,3 +187,23 @@ export { createSslHelloProbe, type SslHelloOptions } from './health/ssl-hello-ch
 export { createTcpProbe, type TcpCheckOptions } from './health/tcp-check.js'
 export type { CheckOutcome, CheckResult, CheckStatus, CheckTarget, CheckTlsOptions, HealthStats, Probe, ProbeContext, ProbeResult, ProbeStage } from './health/types.js'
 export type { CheckReport, HealthEvents, ServerTransition, TransitionKind, TransitionReason } from './events.js'
+export { createTcpHandler, listenTcp, type TcpHandler } from './adapters/tcp.js'
+export { parseTcpAddress, type TcpEndpoint } from './adapters/tcp-target.js'
+export type {
+  ProxyRejectReason,
+  SendProxy,
+  TcpCounters,
+  TcpEvents,
+  TcpHandlerOptions,
+  TcpLeaseSource,
+  TcpLogEntry,
+  TcpLogger,
+  TcpServerCounters,
+  TcpServerOptions,
+  TcpTermination,
+  TcpTimeouts,
+} from './adapters/tcp-types.js'
+export { encodeProxyV1, encodeProxyV2 } from './proxy-protocol/encode.js'
+export { parseProxyHeader } from './proxy-protocol/parse.js'
+export { PROXY_V1_MAX_LENGTH, PROXY_V2_MAX_LENGTH, PROXY_V2_SIGNATURE } from './proxy-protocol/constants.js'
+export type { ProxyEndpoint, ProxyHeader, ProxyParseResult, ProxyTlv } from './proxy-protocol/types.js'

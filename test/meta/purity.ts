@@ -13,6 +13,7 @@ const PURE = [
   'queue',
   'persist',
   'rules',
+  'proxy-protocol',
   'health/state.ts',
   'health/agent.ts',
   'health/check-status.ts',
