@@ -351,21 +351,25 @@ export class Proxy extends EventEmitter<ProxyEvents> {
     this.#collector = new StatsCollector(() => clock.now())
     this.#health = new HealthMonitor(this.#deps)
     this.handler = (req, res) => {
-      if (this.#closing !== undefined) {
-        // Closing: no new work. HAProxy's listeners are unbound; an embedded handler answers 503.
-        res.writeHead(503, { 'content-type': 'text/plain', connection: 'close' }).end('Service Unavailable: closing\n')
-        return
-      }
+      if (this.#closing !== undefined) return refuseClosing(res)
       this.#handler()(req, res)
     }
-    this.upgrade = (req, socket, head) => this.#handler().upgrade(req, socket, head)
+    this.upgrade = (req, socket, head) => {
+      if (this.#closing !== undefined) {
+        socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: ${CLOSING_BODY.length}\r\nconnection: close\r\n\r\n${CLOSING_BODY}`)
+        return
+      }
+      this.#handler().upgrade(req, socket, head)
+    }
   }
 
   /**
    * Like {@link handler}, but when no backend matches `next()` is called instead of
    * answering 503: what `expressMiddleware(proxy)` and the Fastify plugin use.
+   * While closing, new requests are answered 503 here too.
    */
   handle(req: IncomingMessage, res: ServerResponse, next?: () => void): void {
+    if (this.#closing !== undefined) return refuseClosing(res)
     this.#handler().handle(req, res, next)
   }
 
@@ -642,6 +646,13 @@ export class Proxy extends EventEmitter<ProxyEvents> {
     this.#built = createHttpHandler({ ...frontend, router, rules: this.#rules, ruleBackends: backends.map((b) => b.http), scheduler: this.#deps.scheduler })
     return this.#built
   }
+}
+
+const CLOSING_BODY = 'Service Unavailable: closing\n'
+
+/** Closing: no new work. HAProxy's listeners are unbound; an embedded handler answers 503. */
+function refuseClosing(res: ServerResponse): void {
+  res.writeHead(503, { 'content-type': 'text/plain', connection: 'close' }).end(CLOSING_BODY)
 }
 
 /**

@@ -22,6 +22,13 @@ t.test('close(): in-flight and queued requests finish within grace; new requests
   const closing = proxy.close({ grace: 10_000 }).then(() => (closed = true))
   const late = await new Promise<number>((resolve) => proxy.handler({ url: '/' } as never, { writeHead: () => ({ end: () => resolve(503) }) } as never))
   t.equal(late, 503, 'the handler refuses new work while closing')
+  const lateMiddleware = await new Promise<number>((resolve) =>
+    proxy.handle({ url: '/' } as never, { writeHead: () => ({ end: () => resolve(503) }) } as never, () => resolve(0)),
+  )
+  t.equal(lateMiddleware, 503, 'so does the middleware entry point (expressMiddleware, Fastify)')
+  const written: string[] = []
+  proxy.upgrade({ url: '/' } as never, { end: (text: string) => written.push(text) } as never, Buffer.alloc(0))
+  t.match(written[0], /^HTTP\/1\.1 503 Service Unavailable\r\n[\s\S]*connection: close\r\n\r\nService Unavailable: closing\n$/, 'and the upgrade entry point')
   held[0]!.end('one')
   await until(() => held.length === 2)
   t.equal(closed, false, 'still one request in flight')
