@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   SWY_ERR_UPSTREAM: { status: 502, message: 'The server sent an invalid or incomplete response' },
   SWY_ERR_CLIENT_TIMEOUT: { status: 408, message: 'The client did not send a complete request in time' },
   SWY_ERR_CLOSED: { status: 503, message: 'The balancer is closed' },
+  SWY_ERR_CONFIG: { status: 500, message: 'A configuration file is invalid' },
 } as const satisfies Record<string, { readonly status: number; readonly message: string }>
 
 /** One of the stable `SWY_ERR_*` codes. */
