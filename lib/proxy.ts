@@ -84,7 +84,8 @@ export type RuleStats = Readonly<Record<string, StickTableStats>>
  *   (absent = passive), `indirect`, `nocache`, `postonly`, `preserve`, `httponly`, `secure`, `domains`, `attrs`,
  *   `maxidle`/`maxlife` (ms, whole seconds count), `dynamic` with `dynamicKey` (HAProxy `dynamic-cookie-key`).
  *   Servers give their value with `addServer(name, { cookie })`. Off when absent.
- * - `persist`: a cookie naming a DOWN or MAINT server still reaches it (HAProxy `option persist`). @default false
+ * - `persist`: a cookie naming a DOWN or MAINT server still reaches it, and with `redispatch` a server going DOWN
+ *   or draining keeps its queue (HAProxy `option persist`). @default false
  */
 export type BackendOptions = Omit<z.input<typeof BackendOptionsSchema>, 'balance' | 'retryOn' | 'errorPages'> & {
   readonly balance?: BalanceOptions | undefined
@@ -446,6 +447,7 @@ export class Proxy extends EventEmitter<ProxyEvents> {
       // HAProxy: `timeout queue` defaults to `timeout connect`.
       timeoutConnect: o.timeouts?.connect ?? DEFAULT_TIMEOUT_CONNECT,
       redispatch,
+      persist: o.persist,
     }, this.#deps)
     const http = createHttpBackend(core, {
       // Unset keys fall back to defaults in the resolver (`??`), so an explicit undefined is harmless.
