@@ -688,8 +688,8 @@ class Run {
     const inserted = this.cookies!.response(decision, server, 200, NO_HEADERS, now).inserted
     if (inserted === undefined) return
     this.cookiesSet++
-    const semi = inserted.indexOf(';')
-    this.clientCookies[request.client] = semi < 0 ? inserted : inserted.slice(0, semi)
+    // `<name>=<value>; path=/…`: the client sends back the part before the attributes.
+    this.clientCookies[request.client] = inserted.slice(0, inserted.indexOf(';'))
   }
 
   end(): void {

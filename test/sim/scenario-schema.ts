@@ -132,3 +132,16 @@ t.test('health, persistence and priorities: defaults and values', (t) => {
   t.same(parseScenario({ ...MINIMAL, health: { observe: { mode: 'layer7', errorLimit: 2 } } }).health!.observe, { mode: 'layer7', errorLimit: 2, onError: 'fail-check' })
   t.end()
 })
+
+t.test('every example scenario is valid', async (t) => {
+  const { readdirSync, readFileSync } = await import('node:fs')
+  const dir = new URL('../../examples/scenarios/', import.meta.url)
+  const names = readdirSync(dir).filter((n) => n.endsWith('.json')).sort()
+  t.ok(names.includes('sticky-failover.json'))
+  for (const name of names) {
+    const s = parseScenario(JSON.parse(readFileSync(new URL(name, dir), 'utf8')))
+    t.ok(s.servers.length > 0, name)
+  }
+  const sticky = parseScenario(JSON.parse(readFileSync(new URL('sticky-failover.json', dir), 'utf8')))
+  t.same([sticky.health?.fall, sticky.persistence?.clients, sticky.arrivals[1]?.priorityClass], [3, 5000, -1])
+})
