@@ -8,11 +8,12 @@
  * (`failedCheck: 'refused'`), or when the attempt's time limit expires with
  * L4TOUT (`'timeout'`: `min(inter, connectTimeout)` with `timeout check`,
  * else `inter`, §5.5). Every other check passes at once (L4OK). Checks start
- * spread over the first interval as HAProxy spreads them (§5.2), and each
- * next one is due its interval (`inter`, `fastinter` or `downinter` from the
- * counter) after the previous one completed.
+ * when the run does, spread over the first interval as HAProxy spreads them
+ * (§5.2), and each next one is due its interval (`inter`, `fastinter` or
+ * `downinter` from the counter) after the previous one completed. A failure
+ * or recovery at the very instant of a check is seen by that check (the
+ * run's events at an instant come before the checks due then).
  */
-import type { CheckReport } from '../events.js'
 import { HealthMonitor } from '../health/monitor.js'
 import type { ServerHealthOptions } from '../health/options.js'
 import type { Probe, ProbeContext, ProbeResult } from '../health/types.js'
@@ -57,7 +58,7 @@ export function healthChecks(health: SimHealth): HealthDriverFactory {
   return (control) => {
     const monitor = new HealthMonitor({ clock: control.clock, scheduler: control.scheduler, random: control.random }, { spreadChecks: health.spreadChecks })
     const causes = new Map<string, TransitionCause>()
-    monitor.on('server:transition', (t) => causes.set(t.server.name, { reason: t.reason, check: statusOf(t.check) }))
+    monitor.on('server:transition', (t) => causes.set(t.server.name, { reason: t.reason, check: t.check?.status }))
     const backend = control.backend
     for (const server of backend.servers) {
       const name = server.name
@@ -89,10 +90,12 @@ export function healthChecks(health: SimHealth): HealthDriverFactory {
       }
       monitor.watch(backend, server, options)
     }
-    monitor.start()
     const driver: CheckDriver = {
       changed() {
         // Probes read the truth when they run: nothing to do at the instant of a failure.
+      },
+      start() {
+        monitor.start()
       },
       stop() {
         monitor.close()
@@ -101,8 +104,4 @@ export function healthChecks(health: SimHealth): HealthDriverFactory {
     }
     return driver
   }
-}
-
-function statusOf(check: CheckReport | undefined): string | undefined {
-  return check?.status
 }

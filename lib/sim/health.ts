@@ -39,6 +39,8 @@ export interface HealthControl {
 export interface HealthDriver {
   /** `server` just failed (`healthy` false) or recovered (true), at `control.clock.now()`. */
   changed(server: ServerView, healthy: boolean): void
+  /** The run starts (its own events are scheduled): start timers (checks). */
+  start?(): void
   /** Nothing more can change: stop every timer (checks), so the run can end. */
   stop?(): void
 }

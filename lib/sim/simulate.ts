@@ -490,6 +490,8 @@ class Run {
     }
     for (const slow of this.scenario.slowdowns) this.window(slow, () => this.startSlow(slow), () => this.endSlow(slow))
     for (const change of this.scenario.changes) clock.schedule(change.at, () => this.event(() => this.change(change)))
+    // After the scenario's events: a change at the instant of a check is seen by it.
+    this.health.start?.()
     this.sample()
     this.quiet()
     while (clock.runNext()) {

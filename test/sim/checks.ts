@@ -80,6 +80,16 @@ t.test('transitions happen at the exact check times of inter / fastinter / downi
   t.end()
 })
 
+t.test('a server dead from the start: the first check, at 0, sees it (HAProxy starts UP with health = rise: one failure is enough)', async (t) => {
+  const r = await simulate({ ...OUTAGE, failures: [{ server: 'a', at: 0, duration: 5000 }], health: { inter: 2000 } })
+  // DOWN at 0; downinter checks at 2, 4 s fail, 6 s passes (0 → 1), 8 s: UP.
+  t.same(transitions(r), [
+    [0, 'a', 'down', 'check', 'L4CON'],
+    [8000, 'a', 'up', 'check', 'L4OK'],
+  ])
+  t.end()
+})
+
 t.test('start-up spread: the second of two servers is first checked half an interval later', async (t) => {
   // b's checks run at 1, 3, 5 … s: the failure at 10 s is seen at 11, 13, 15 s.
   const r = await simulate({ ...OUTAGE, failures: [{ server: 'b', at: 10_000 }], health: { inter: 2000 } })
