@@ -105,6 +105,8 @@ export interface BackendDraft {
   maxconn?: number
   fullconn?: number
   timeouts: { connect?: number; server?: number; queue?: number; tunnel?: number; check?: number; serverFin?: number }
+  /** `timeout http-keep-alive` of a backend section: idle pooled server connections. */
+  idleTimeout?: number
   retries?: number
   redispatch?: boolean | number
   retryOn?: RetryOnKeyword[]

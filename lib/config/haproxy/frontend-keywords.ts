@@ -115,7 +115,6 @@ export const FRONTEND_KEYWORDS: KeywordTable = {
   'http-response': frontend(feedRules),
   'timeout client': timeout('client', 'timeout client <time>'),
   'timeout http-request': timeout('httpRequest', 'timeout http-request <time>'),
-  'timeout http-keep-alive': timeout('httpKeepAlive', 'timeout http-keep-alive <time>'),
   'timeout client-fin': timeout('clientFin', 'timeout client-fin <time>'),
   'timeout tarpit': timeout('tarpit', 'timeout tarpit <time>'),
   clitimeout: timeout('client', 'clitimeout <time>'),

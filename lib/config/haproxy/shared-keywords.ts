@@ -75,6 +75,16 @@ export const SHARED_KEYWORDS: KeywordTable = {
     const t = parseTime(ctx.args[0], ctx.at, ctx.keyword)
     ctx.global.grace = Math.max(ctx.global.grace ?? 0, t)
   }),
+  'timeout http-keep-alive': {
+    cap: 'both',
+    handle: (ctx) => {
+      arity(ctx, 1, 1, 'timeout http-keep-alive <time>')
+      const t = parseTime(ctx.args[0], ctx.at, ctx.keyword)
+      // In a backend section it bounds idle pooled server connections (what the LeoFS guide expects).
+      if (ctx.fe !== undefined) ctx.fe.timeouts.httpKeepAlive = t
+      else ctx.be!.idleTimeout = t
+    },
+  },
   'option forwardfor': forward('forwardFor'),
   'option originalto': forward('originalTo'),
   'option httpclose': noEffect('both', CONNECTION_MODE, true),
