@@ -140,10 +140,8 @@ export const BACKEND_KEYWORDS: KeywordTable = {
     const interval = ctx.args[0] === undefined ? undefined : parseInteger(ctx.args[0], ctx.at, ctx.keyword, -1_000_000)
     be(ctx).redispatch = ctx.negated ? false : interval === undefined || interval === -1 ? true : interval
   }, true),
-  redispatch: flag((ctx) => {
-    ctx.warn('`redispatch` is the pre-1.4 spelling of `option redispatch`')
-    be(ctx).redispatch = true
-  }),
+  // The pre-1.4 spelling of `option redispatch`.
+  redispatch: flag((ctx, on) => (be(ctx).redispatch = on)),
   retries: backend((ctx) => {
     arity(ctx, 1, 1, 'retries <number>')
     be(ctx).retries = parseInteger(ctx.args[0], ctx.at, ctx.keyword, 0, 100)
