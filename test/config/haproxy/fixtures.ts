@@ -251,7 +251,7 @@ t.test('every fixture has checks and loads with the expected values', async (t) 
 })
 
 t.test('the Flask write-up as published names an undefined backend', async (t) => {
-  const text = readFileSync(join(HAPROXY_FIXTURES, 'flask-project.cfg'), 'utf8').replace('default_backend flask_servers', 'default_backend backend_servers')
+  const text = readFileSync(join(HAPROXY_FIXTURES, 'flask-project.cfg'), 'utf8').replace('\ndefault_backend flask_servers', '\ndefault_backend backend_servers')
   const line = text.split('\n').findIndex((l) => l.startsWith('default_backend')) + 1
   expectConfigError(t, () => loadHaproxyConfig(text, { file: 't.cfg' }), line, 'default_backend', /backend `backend_servers` is not defined/)
 })
