@@ -199,9 +199,9 @@ function tcpOptions(fe: FrontendDraft, be: BackendDraft | undefined, global: Glo
   })
 }
 
-function httpOptions(p: ProxySection, fe: FrontendDraft, be: BackendDraft | undefined, global: GlobalDraft, tables: RuleSetOptions['tables']): NonNullable<FrontendConfig['http']> {
+function httpOptions(p: ProxySection, fe: FrontendDraft, be: BackendDraft | undefined, global: GlobalDraft, tables: Readonly<Record<string, StickTableOptions>>): NonNullable<FrontendConfig['http']> {
   let rules: RuleSetOptions | undefined
-  if (fe.rulesAt !== undefined || fe.timeouts.tarpit !== undefined || Object.keys(tables ?? {}).length > 0) {
+  if (fe.rulesAt !== undefined || fe.timeouts.tarpit !== undefined || Object.keys(tables).length > 0) {
     const r = fe.rules!.options()
     rules = defined({ ...r, tables: { ...tables, ...r.tables }, tarpitTimeout: fe.timeouts.tarpit })
   }
