@@ -74,6 +74,7 @@ t.test('fullconn defaults to ceil(Σ maxconn of the frontends that reach the bac
 })
 
 t.test('http frontends: options validated like createProxy', async (t) => {
+  expectConfigError(t, () => load(['frontend f', 'mode http', 'bind :80', 'http-request deny if no_such_acl']), 1, 'frontend', /no_such_acl/)
   const l = load(['frontend f', 'mode http', 'bind :80', 'timeout http-request 5s'])
   t.same(l.config.frontends[0], { name: 'f', mode: 'http', bind: [{ host: '0.0.0.0', port: 80 }], http: { timeouts: { httpRequest: 5000 } } })
 })
