@@ -336,6 +336,8 @@ export class Proxy extends EventEmitter<ProxyEvents> {
   readonly handler: (req: IncomingMessage, res: ServerResponse) => void
   /** The `'upgrade'` listener: `server.on('upgrade', proxy.upgrade)` (WebSocket and other upgrades). */
   readonly upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
+  /** The `'connect'` listener: `server.on('connect', proxy.connect)`; CONNECT is refused with 400 and the connection closed. */
+  readonly connect: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
 
   constructor(options: ProxyOptions = {}, deps: Partial<Deps> = {}) {
     super()
@@ -361,6 +363,7 @@ export class Proxy extends EventEmitter<ProxyEvents> {
       }
       this.#handler().upgrade(req, socket, head)
     }
+    this.connect = (req, socket, head) => this.#handler().connect(req, socket, head)
   }
 
   /**
@@ -525,6 +528,7 @@ export class Proxy extends EventEmitter<ProxyEvents> {
     for (const name of this.#ruleBackends) this.getBackend(name)
     const server = createServer(this.handler)
     server.on('upgrade', this.upgrade)
+    server.on('connect', this.connect)
     applyServerTimeouts(server, this.#handler().options)
     this.#servers.add(server)
     server.once('close', () => this.#servers.delete(server))

@@ -45,7 +45,8 @@ export function requestHeaders(raw: readonly string[], connection: string | unde
   let hosts = 0
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase()
-    if (isHopByHop(name) || named?.has(name) === true || drop?.has(name) === true) continue
+    // `Connection` may not name Host: a client must not strip what routes it upstream.
+    if (isHopByHop(name) || (named?.has(name) === true && name !== 'host') || drop?.has(name) === true) continue
     if (name === 'host' && ++hosts > 1) return undefined
     out.push(name, raw[i + 1]!)
   }

@@ -9,6 +9,7 @@
  * const handler = createHttpHandler({ backend, monitorUri: '/health' })
  * const server = http.createServer(handler)
  * server.on('upgrade', handler.upgrade)
+ * server.on('connect', handler.connect)
  * applyServerTimeouts(server, handler.options)
  * server.listen(8080)
  * ```
@@ -76,6 +77,12 @@ export interface HttpHandler {
   handle(req: IncomingMessage, res: ServerResponse, next?: () => void): void
   /** The `'upgrade'` event listener: WebSocket and other upgrades, balanced then tunneled. */
   readonly upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
+  /**
+   * The `'connect'` listener: a CONNECT request (authority-form target) is refused
+   * with 400 and the connection closed (Node would close it without an answer);
+   * tunnels are TCP mode's job.
+   */
+  readonly connect: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
   /** The resolved frontend options. */
   readonly options: ResolvedHttpFrontendOptions
   /** Every backend requests can be routed to. */
@@ -170,6 +177,15 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   }
 
   function handle(req: IncomingMessage, res: ServerResponse, next?: () => void): void {
+    // Node emits pipelined requests at once, their responses queued behind the one in
+    // progress. Like HAProxy, take the next request only once the previous response is
+    // done (Node then hands this response the socket): if that response closes the
+    // connection (an invalid request, `Connection: close`), a request smuggled behind it
+    // never runs.
+    if (res.socket === null) {
+      res.once('socket', () => handle(req, res, next))
+      return
+    }
     const t0 = ctx.now()
     if (monitorUri !== undefined && isMonitorRequest(req.url, monitorUri)) {
       answerMonitor(res, ctx.pages, monitorFail())
@@ -177,7 +193,7 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     }
     const check = checkRequest(req, frontend.maxHeaders)
     if ('status' in check) {
-      answerLocally(ctx, req, res, t0, check.status, 'PR', '<NOBACKEND>')
+      answerLocally(ctx, req, res, t0, check.status, 'PR', '<NOBACKEND>', true)
       return
     }
     let verdict: RequestVerdict | undefined
@@ -202,7 +218,7 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     }
     const headers = requestHeaders(req.rawHeaders, req.headers.connection, backend.forwarding.drop)
     if (headers === undefined) {
-      answerLocally(ctx, req, res, t0, 400, 'PR', backend.name)
+      answerLocally(ctx, req, res, t0, 400, 'PR', backend.name, true)
       return endRules(verdict, 400)
     }
     // Rule edits apply to the client's lines only, before the proxy's own forwarding headers.
@@ -245,10 +261,16 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     exchange.start()
   }
 
+  function connect(req: IncomingMessage, socket: Duplex): void {
+    socket.on('error', ignore)
+    answerLocally(ctx, req, socket, ctx.now(), 400, 'PR', '<NOBACKEND>')
+  }
+
   const handler = ((req: IncomingMessage, res: ServerResponse) => handle(req, res)) as HttpHandler
   Object.defineProperties(handler, {
     handle: { value: handle },
     upgrade: { value: upgrade },
+    connect: { value: connect },
     options: { value: frontend },
     backends: { value: backends },
   })
@@ -300,12 +322,16 @@ function logOnClose(ctx: HandlerContext, req: IncomingMessage, out: ServerRespon
   }
 }
 
-/** Answers with a generated page before any backend work, and logs it. */
-function answerLocally(ctx: HandlerContext, req: IncomingMessage, out: ServerResponse | Duplex, t0: number, status: ErrorStatus, termination: string, backend: string): void {
+/**
+ * Answers with a generated page before any backend work, and logs it. `close`
+ * (invalid requests) closes the client connection after the answer, as HAProxy
+ * does: nothing the client sent after an invalid request is trusted.
+ */
+function answerLocally(ctx: HandlerContext, req: IncomingMessage, out: ServerResponse | Duplex, t0: number, status: ErrorStatus, termination: string, backend: string, close = false): void {
   const page = ctx.pages[status]
   ctx.stats?.local(status, page.body.length)
   logOnClose(ctx, req, out, t0, { status, termination, bytesOut: page.body.length, backend })
-  if ('writeHead' in out) sendPage(out as ServerResponse, page, false)
+  if ('writeHead' in out) sendPage(out as ServerResponse, page, close)
   else writeRawPage(out, page)
 }
 
