@@ -37,6 +37,10 @@ t.test('request headers: hop-by-hop and connection-named removed, order and dupl
   t.same(requestHeaders(['X-A', '1'], undefined, undefined), ['x-a', '1'])
 })
 
+t.test('Connection cannot name Host away', async (t) => {
+  t.same(requestHeaders(['Host', 'a', 'Connection', 'host, x-a', 'X-A', '1'], 'host, x-a', undefined), ['host', 'a'])
+})
+
 t.test('two Host fields are refused', async (t) => {
   t.equal(requestHeaders(['Host', 'a', 'host', 'a'], undefined, undefined), undefined)
 })
