@@ -147,6 +147,8 @@ t.test('stray body bytes after 204, 304 and a HEAD answer: delivered without a b
       t.same(res.responses.map((r) => [r.status, r.body.length]), [[status, 0]])
       if (status === 200) t.same(headerValues(res.responses[0]!, 'content-length'), ['5'], 'HEAD keeps the Content-Length as sent')
       t.notMatch(res.raw.toString('latin1'), /hello/, 'the stray bytes never reach the client')
+      t.match(await logged(s, 1), { status, termination: '----' })
+      t.same(s.releases[0], ['ok', status])
       await nextUsesNewConnection(t, s)
     })
   }
@@ -220,6 +222,7 @@ t.test('Content-Length 0 with extra bytes: the answer delivered, the connection 
   const s = await setup(t, (socket) => socket.write('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 6\r\n\r\nforged'))
   const res = await get(s.port)
   t.same(res.responses.map((r) => [r.status, r.body.toString()]), [[200, '']])
+  t.match(await logged(s, 1), { status: 200, termination: '----' })
   // The forged second answer must not be taken as the answer to the next request.
   await nextUsesNewConnection(t, s)
 })
