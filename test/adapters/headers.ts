@@ -50,3 +50,8 @@ t.test('response headers: decoded, filtered, Set-Cookie lines kept apart', async
   t.same(responseHeaders(raw), ['content-type', 'text/plain', 'set-cookie', 'a=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT', 'set-cookie', 'b=2', 'x-bin', '\xe9'])
   t.same(responseHeaders(['A', '1', 'Connection', 'close'].map((s) => Buffer.from(s))), ['a', '1'])
 })
+
+t.test('response headers: a transfer coding other than chunked makes the response invalid', async (t) => {
+  for (const te of ['chunked', 'Chunked', ' chunked\t']) t.same(responseHeaders(['Transfer-Encoding', te, 'A', '1'].map((s) => Buffer.from(s))), ['a', '1'], te)
+  for (const te of ['gzip', 'gzip, chunked', 'chunked, gzip', 'identity', '']) t.equal(responseHeaders(['Transfer-Encoding', te].map((s) => Buffer.from(s))), undefined, te)
+})

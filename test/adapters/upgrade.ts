@@ -156,6 +156,20 @@ t.test('a WebSocket 101 without Sec-WebSocket-Accept is refused with 502', async
   t.same(p.source.releases, [{ server: 's1', outcome: 'bad-response', status: 101 }])
 })
 
+t.test('a transfer coding other than chunked in the answer to an upgrade: 502', async (t) => {
+  for (const answer of [
+    'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: x\r\nTransfer-Encoding: gzip\r\n\r\n',
+    'HTTP/1.1 403 Forbidden\r\nTransfer-Encoding: gzip\r\n\r\nabc',
+  ]) {
+    const a = await rawServer(t, (socket) => socket.write(answer))
+    const logs: HttpLogEntry[] = []
+    const p = await proxy(t, [a], {}, { log: (e) => logs.push(e) })
+    t.match(await raw(p.port, `GET / HTTP/1.1\r\nHost: a\r\n${WS_HEAD}\r\n`), /^HTTP\/1\.1 502 Bad Gateway\r\n/)
+    await until(() => logs.length === 1)
+    t.match(logs[0], { termination: 'PH--', status: 502 })
+  }
+})
+
 t.test('other protocols: bytes flow both ways, early client bytes reach the server, server close ends the tunnel', async (t) => {
   const a = await rawServer(t, (socket, data) => {
     const head = data.toString('latin1')

@@ -73,6 +73,11 @@ const MALFORMED: readonly [string, string][] = [
   ['CL + TE', 'HTTP/1.1 200 OK\r\ncontent-length: 2\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n'],
   ['invalid chunk size', 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nok\r\n0\r\n\r\n'],
   ['response header block over 16 KiB', `HTTP/1.1 200 OK\r\nx-big: ${'v'.repeat(20_000)}\r\ncontent-length: 0\r\n\r\n`],
+  ['status 099', 'HTTP/1.1 099 Weird\r\ncontent-length: 0\r\n\r\n'],
+  ['control byte in the reason phrase', 'HTTP/1.1 200 O\x01K\r\ncontent-length: 0\r\n\r\n'],
+  ['101 to a plain request', 'HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\n'],
+  ['header name with a space', 'HTTP/1.1 200 OK\r\nx a: 1\r\ncontent-length: 0\r\n\r\n'],
+  ['Transfer-Encoding gzip (not chunked)', 'HTTP/1.1 200 OK\r\ntransfer-encoding: gzip\r\n\r\nabc'],
 ]
 
 t.test('malformed responses: 502 PH, bad-response, the connection dropped', async (t) => {
@@ -168,6 +173,14 @@ t.test('an HTTP/2.0 status line is accepted by undici as HTTP/1.x (documented): 
   const res = await get(s.port)
   t.same(res.responses.map((r) => [r.status, r.body.toString()]), [[200, 'ok']])
   await nextUsesNewConnection(t, s)
+})
+
+t.test('a status outside 100..599 but of three digits (600) is forwarded as sent, the connection kept', async (t) => {
+  const s = await setup(t, (socket) => socket.write('HTTP/1.1 600 Weird\r\ncontent-length: 2\r\n\r\nok'))
+  const res = await get(s.port)
+  t.same(res.responses.map((r) => [r.statusLine, r.body.toString()]), [['HTTP/1.1 600 Weird', 'ok']])
+  await get(s.port)
+  t.equal(s.server.accepted, 1)
 })
 
 t.test('an unsolicited 100 Continue: undici refuses it (switchyard never sends Expect upstream): 502 PH, not reused', async (t) => {
