@@ -230,9 +230,19 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   }
 
   function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const t0 = ctx.now()
     // The socket is ours from now on: never let an error event go unhandled.
     socket.on('error', ignore)
+    // Node hands the socket over at once, even while the answer to an earlier pipelined
+    // request is still being sent (`_httpMessage`, Node's own link from a socket to the
+    // response using it): wait for it, or the answers would reach the client out of order.
+    const pending = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage
+    if (pending != null) {
+      pending.once('close', () => {
+        if (!socket.destroyed) upgrade(req, socket, head)
+      })
+      return
+    }
+    const t0 = ctx.now()
     const check = checkRequest(req, frontend.maxHeaders)
     const protocol = 'status' in check ? undefined : checkUpgrade(req)
     if ('status' in check || protocol === undefined || check.hasBody) {
