@@ -668,7 +668,7 @@ function refuseClosing(res: ServerResponse): void {
  * const web = proxy.addBackend('web', { balance: 'leastconn', timeouts: { server: 10_000 } })
  * web.addServer('s1', { address: 'http://10.0.0.1:8080', maxconn: 100 })
  * web.addServer('s2', { address: 'http://10.0.0.2:8080', maxconn: 100 })
- * http.createServer(proxy.handler).on('upgrade', proxy.upgrade).listen(80)
+ * http.createServer(proxy.handler).on('upgrade', proxy.upgrade).on('connect', proxy.connect).listen(80)
  * ```
  * @param deps clock, scheduler, random and wall clock (cookie dates) to use instead of the system ones (tests)
  * @throws {SwitchyardError} SWY_ERR_INVALID_OPTION naming the field

@@ -16,6 +16,7 @@ import type { IncomingMessage } from 'node:http'
 export type RequestCheck = { readonly path: string; readonly hasBody: boolean } | { readonly status: 400 | 431 }
 
 const BAD: RequestCheck = { status: 400 }
+const TOO_MANY: RequestCheck = { status: 431 }
 
 /**
  * `host[:port]` (RFC 9110 §7.2): an IP literal or a reg-name (unreserved,
@@ -26,7 +27,6 @@ const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+;=]+)(?::(?:\d{0,4}
 
 /** Userinfo in an absolute-form target (`http://user@host/`): refused, it can disguise the authority. */
 const USERINFO = /^https?:\/\/[^/?#]*@/i
-const TOO_MANY: RequestCheck = { status: 431 }
 
 function authority(host: string, scheme: string): string | undefined {
   try {
