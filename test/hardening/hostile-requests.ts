@@ -18,6 +18,7 @@ const PROFILES: Readonly<Record<Profile, BackendOptions>> = {
   default: { forwardFor: true, forwardedProto: true, forwardedHost: true },
   trusted: { forwardFor: { except: ['127.0.0.0/8'] } },
   'if-none': { forwardFor: { ifNone: true } },
+  'trusted-proxies': { forwardFor: true },
 }
 
 interface Setup {
@@ -29,10 +30,14 @@ async function startProxy(t: Test, upstream: RecordingServer, profile: Profile):
   const logs: HttpLogEntry[] = []
   const proxy = createProxy({
     log: (e) => logs.push(e),
+    ...(profile === 'trusted-proxies' ? { trustedProxies: ['127.0.0.0/8'] } : {}),
     rules:
-      profile === 'default'
+      profile === 'trusted-proxies'
+        ? { request: [{ action: 'set-header', name: 'x-src-seen', value: { format: '%[src]' } }] }
+        : profile === 'default'
         ? {
             request: [
+              { action: 'set-header', name: 'x-src-seen', value: { format: '%[src]' } },
               { action: 'redirect', type: 'prefix', value: 'https://b.example', if: { kind: 'path', match: { op: 'prefix', values: '/go/' } } },
               { action: 'set-header', name: 'x-q', value: { format: '%[url_param(q)]' }, if: { kind: 'param', name: 'q' } },
               { action: 'set-header', name: 'x-copy', value: { format: '%[hdr(x-src)]' }, if: { kind: 'header', name: 'x-src' } },
@@ -74,7 +79,7 @@ t.test('hostile requests', async (t) => {
   const upstream = await recordingServer(t)
   const decoy = await recordingServer(t)
   const setups = new Map<Profile, Setup>()
-  for (const profile of ['default', 'trusted', 'if-none'] as const) setups.set(profile, await startProxy(t, upstream, profile))
+  for (const profile of ['default', 'trusted', 'if-none', 'trusted-proxies'] as const) setups.set(profile, await startProxy(t, upstream, profile))
   const cases = hostileCases()
   const everything: RecordedRequest[] = []
   const byGroup = new Map<string, number>()
