@@ -2,5 +2,8 @@
 import type { Scenario } from '../harness/scenario.js'
 import { algorithmScenarios } from './algorithms.js'
 import { cookieScenarios } from './cookies.js'
+import { healthScenarios } from './health.js'
+import { proxyingScenarios } from './proxying.js'
+import { queueScenarios } from './queueing.js'
 
-export const scenarios: readonly Scenario[] = [...algorithmScenarios, ...cookieScenarios]
+export const scenarios: readonly Scenario[] = [...algorithmScenarios, ...cookieScenarios, ...queueScenarios, ...healthScenarios, ...proxyingScenarios]
