@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 /** A running load balancer. */
 export interface Running {
@@ -120,8 +120,8 @@ let inProcess: InProcess | string | undefined
 async function loadInProcess(): Promise<InProcess | string> {
   if (inProcess !== undefined) return inProcess
   try {
-    const loader = (await import(join(ROOT, 'lib/config/haproxy/index.ts'))) as Record<string, unknown>
-    const runtime = (await import(join(ROOT, 'lib/config/start.ts'))) as Record<string, unknown>
+    const loader = (await import(pathToFileURL(join(ROOT, 'lib/config/haproxy/index.ts')).href)) as Record<string, unknown>
+    const runtime = (await import(pathToFileURL(join(ROOT, 'lib/config/start.ts')).href)) as Record<string, unknown>
     const load = loader['loadHaproxyConfig'] as (text: string, options?: unknown) => unknown
     const start = runtime['startConfig'] as (config: unknown, options?: unknown) => unknown
     if (typeof load !== 'function' || typeof start !== 'function') throw new Error('loadHaproxyConfig/startConfig not exported')
