@@ -113,6 +113,17 @@ interface InProcess {
 
 let inProcess: InProcess | string | undefined
 
+/** The first of `modules` (paths under the package root) that exports function `name`. */
+async function findExport(name: string, modules: readonly string[]): Promise<unknown> {
+  for (const m of modules) {
+    const path = join(ROOT, m)
+    if (!existsSync(path)) continue
+    const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>
+    if (typeof mod[name] === 'function') return mod[name]
+  }
+  throw new Error(`${name} is not exported by ${modules.join(', ')}`)
+}
+
 /**
  * Finds the loader and the runtime. Kept in one place: when their module paths
  * or signatures settle, this is the only function to adapt.
@@ -120,11 +131,8 @@ let inProcess: InProcess | string | undefined
 async function loadInProcess(): Promise<InProcess | string> {
   if (inProcess !== undefined) return inProcess
   try {
-    const loader = (await import(pathToFileURL(join(ROOT, 'lib/config/haproxy/index.ts')).href)) as Record<string, unknown>
-    const runtime = (await import(pathToFileURL(join(ROOT, 'lib/config/start.ts')).href)) as Record<string, unknown>
-    const load = loader['loadHaproxyConfig'] as (text: string, options?: unknown) => unknown
-    const start = runtime['startConfig'] as (config: unknown, options?: unknown) => unknown
-    if (typeof load !== 'function' || typeof start !== 'function') throw new Error('loadHaproxyConfig/startConfig not exported')
+    const load = (await findExport('loadHaproxyConfig', ['lib/index.ts', 'lib/config/haproxy/index.ts', 'lib/config/haproxy/load.ts', 'lib/config/index.ts'])) as (text: string, options?: unknown) => unknown
+    const start = (await findExport('startConfig', ['lib/index.ts', 'lib/config/start.ts', 'lib/config/start-config.ts', 'lib/config/run.ts', 'lib/config/index.ts'])) as (config: unknown, options?: unknown) => unknown
     inProcess = {
       load: async (text, file) => (await load(text, { file })) as { config: unknown; warnings: readonly unknown[] },
       start: async (config) => (await start(config)) as { close(): Promise<void> },
