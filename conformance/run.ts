@@ -9,7 +9,7 @@
 import { createServer } from 'node:net'
 import { request } from './harness/client.js'
 import { diff, plain } from './harness/compare.js'
-import { haproxy, switchyard, type Implementation } from './harness/implementations.js'
+import { haproxy, shutdownSwitchyard, switchyard, type Implementation } from './harness/implementations.js'
 import type { Observation, Ports, RunContext, Scenario } from './harness/scenario.js'
 import { OriginServer } from './harness/server.js'
 import { scenarios } from './scenarios/index.js'
@@ -149,4 +149,8 @@ async function main(): Promise<number> {
   return count('FAIL') > 0 ? 1 : 0
 }
 
-process.exitCode = await main()
+try {
+  process.exitCode = await main()
+} finally {
+  shutdownSwitchyard()
+}

@@ -1,15 +1,16 @@
 /**
  * The two implementations under comparison, behind one interface: start a
  * configuration, get something to stop. HAProxy is spawned in the foreground
- * (`-db`); switchyard runs in-process through `loadHaproxyConfig` +
- * `startConfig` (or, with SWITCHYARD_CONFORMANCE=cli, as `switchyard -f`).
+ * (`-db`); switchyard runs `loadHaproxyConfig` + `startConfig` in a child
+ * process of its own (or, with SWITCHYARD_CONFORMANCE=cli, as `switchyard -f`).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import type { ChildReply, ChildRequest } from './switchyard-child.js'
 
 /** A running load balancer. */
 export interface Running {
@@ -106,65 +107,89 @@ export const haproxy: Implementation = {
   },
 }
 
-interface InProcess {
-  load(text: string, file: string): Promise<{ config: unknown; warnings: readonly unknown[] }>
-  start(config: unknown): Promise<{ close(): Promise<void> | void }>
-}
-
-let inProcess: InProcess | string | undefined
+let availability: string | undefined | null = null
 
 /** The first of `modules` (paths under the package root) that exports function `name`. */
-async function findExport(name: string, modules: readonly string[]): Promise<unknown> {
+async function hasExport(name: string, modules: readonly string[]): Promise<boolean> {
   for (const m of modules) {
     const path = join(ROOT, m)
     if (!existsSync(path)) continue
     const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>
-    if (typeof mod[name] === 'function') return mod[name]
+    if (typeof mod[name] === 'function') return true
   }
-  throw new Error(`${name} is not exported by ${modules.join(', ')}`)
+  return false
+}
+
+let child: ChildProcess | undefined
+let childOutput = ''
+let pending: ((reply: ChildReply) => void) | undefined
+
+/** The long-lived switchyard child (conformance/harness/switchyard-child.ts), forked on first use. */
+function switchyardChild(): ChildProcess {
+  if (child !== undefined && child.connected) return child
+  const forked = fork(join(ROOT, 'conformance/harness/switchyard-child.ts'), [], { cwd: ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
+  forked.stdout?.on('data', (c: Buffer) => (childOutput += c.toString()))
+  forked.stderr?.on('data', (c: Buffer) => (childOutput += c.toString()))
+  forked.on('message', (m: ChildReply) => {
+    const resolve = pending
+    pending = undefined
+    resolve?.(m)
+  })
+  forked.on('exit', (code) => {
+    const resolve = pending
+    pending = undefined
+    resolve?.({ ok: false, error: `switchyard child exited (${code})\n${childOutput}` })
+  })
+  child = forked
+  return forked
+}
+
+function ask(request: ChildRequest): Promise<ChildReply> {
+  const c = switchyardChild()
+  return new Promise((resolve) => {
+    pending = resolve
+    c.send(request)
+  })
+}
+
+/** Ends the switchyard child (call once at the end of the run). */
+export function shutdownSwitchyard(): void {
+  child?.disconnect()
+  child = undefined
 }
 
 /**
- * Finds the loader and the runtime. Kept in one place: when their module paths
- * or signatures settle, this is the only function to adapt.
+ * switchyard: by default in a long-lived child process (loadHaproxyConfig +
+ * startConfig, see switchyard-child.ts); with SWITCHYARD_CONFORMANCE=cli, one
+ * `switchyard -f file` process per scenario.
  */
-async function loadInProcess(): Promise<InProcess | string> {
-  if (inProcess !== undefined) return inProcess
-  try {
-    const load = (await findExport('loadHaproxyConfig', ['lib/index.ts', 'lib/config/haproxy/index.ts', 'lib/config/haproxy/load.ts', 'lib/config/index.ts'])) as (text: string, options?: unknown) => unknown
-    const start = (await findExport('startConfig', ['lib/index.ts', 'lib/config/start.ts', 'lib/config/start-config.ts', 'lib/config/run.ts', 'lib/config/index.ts'])) as (config: unknown, options?: unknown) => unknown
-    inProcess = {
-      load: async (text, file) => (await load(text, { file })) as { config: unknown; warnings: readonly unknown[] },
-      start: async (config) => (await start(config)) as { close(): Promise<void> },
-    }
-  } catch (err) {
-    inProcess = `switchyard's haproxy.cfg loader/runtime not available: ${(err as Error).message.split('\n')[0]}`
-  }
-  return inProcess
-}
-
-/** switchyard: in-process by default, or the CLI (`SWITCHYARD_CONFORMANCE=cli`). */
 export const switchyard: Implementation = {
   name: 'switchyard',
   async unavailable() {
     if (process.env['SWITCHYARD_CONFORMANCE'] === 'cli') return undefined
-    const p = await loadInProcess()
-    return typeof p === 'string' ? p : undefined
+    if (availability === null) {
+      const load = await hasExport('loadHaproxyConfig', ['lib/index.ts', 'lib/config/haproxy/load.ts'])
+      const start = await hasExport('startConfig', ['lib/index.ts', 'lib/config/start.ts'])
+      availability = load && start ? undefined : `switchyard's ${load ? '' : 'loadHaproxyConfig '}${start ? '' : 'startConfig '}not available`
+    }
+    return availability
   },
   async start(cfg, port) {
     if (process.env['SWITCHYARD_CONFORMANCE'] === 'cli') {
       const tmp = tempConfig(cfg)
       return spawnAndWait(process.execPath, ['--import', 'tsx', join(ROOT, 'bin/switchyard.ts'), '-f', tmp.file], port, tmp.cleanup)
     }
-    const p = (await loadInProcess()) as InProcess
-    const { config, warnings } = await p.load(cfg, 'haproxy.cfg')
-    const running = await p.start(config)
-    await waitListening(port, 5000, () => true)
+    childOutput = ''
+    const started = await ask({ cmd: 'start', cfg })
+    if (!started.ok) throw new Error(started.error)
+    const warnings = (started.warnings ?? []).map((w) => JSON.stringify(w)).join('\n')
+    await waitListening(port, 5000, () => child !== undefined && child.connected)
     return {
       stop: async () => {
-        await running.close()
+        const stopped = await ask({ cmd: 'stop' })
+        if (!stopped.ok) throw new Error(stopped.error)
       },
-      output: () => warnings.map((w) => JSON.stringify(w)).join('\n'),
+      output: () => `${warnings}\n${childOutput}`,
     }
   },
 }
