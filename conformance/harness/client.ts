@@ -17,6 +17,8 @@ export interface RequestOptions {
 export interface Reply {
   /** HTTP status; 0 when the connection failed or was closed without an answer. */
   readonly status: number
+  /** The reason phrase of the status line. */
+  readonly statusMessage: string
   /** The `x-server` header of the origin that answered, or '-' for a generated answer. */
   readonly server: string
   readonly setCookie: readonly string[]
@@ -59,17 +61,18 @@ export function request(port: number, origin: number, options: RequestOptions = 
           const server = res.headers['x-server']
           finish({
             status: res.statusCode ?? 0,
+            statusMessage: res.statusMessage ?? '',
             server: typeof server === 'string' ? server : '-',
             setCookie: res.headers['set-cookie'] ?? [],
             headers: res.headers,
             body: Buffer.concat(chunks).toString(),
           })
         })
-        res.on('error', (err) => finish({ status: 0, server: '-', setCookie: [], headers: {}, body: '', error: err.message }))
+        res.on('error', (err) => finish({ status: 0, statusMessage: '', server: '-', setCookie: [], headers: {}, body: '', error: err.message }))
       },
     )
     req.setTimeout(options.timeout ?? 5000, () => req.destroy(new Error('client timeout')))
-    req.on('error', (err) => finish({ status: 0, server: '-', setCookie: [], headers: {}, body: '', error: err.message }))
+    req.on('error', (err) => finish({ status: 0, statusMessage: '', server: '-', setCookie: [], headers: {}, body: '', error: err.message }))
     req.end(options.body)
   })
 }

@@ -129,9 +129,15 @@ export class OriginServer {
       res.writeHead(status, h)
       res.end(body)
     }
-    req.on('end', () => {
-      if (delay > 0) setTimeout(answer, delay)
+    // x-close: drop the connection without answering (after the delay)
+    const close = req.headers['x-close'] !== undefined
+    const act = (): void => {
+      if (close) req.socket.destroy()
       else answer()
+    }
+    req.on('end', () => {
+      if (delay > 0) setTimeout(act, delay)
+      else act()
     })
   }
 

@@ -193,6 +193,28 @@ export const algorithmScenarios: readonly Scenario[] = [
     },
   },
   {
+    name: 'uri-map-based-djb2-avalanche',
+    group: 'algorithms',
+    servers: three,
+    config: (p) => listen(p, '    balance uri\n    hash-type map-based djb2 avalanche', ['a', 'b', 'c'], (s) => `weight ${weights[s]}`),
+    run: async (ctx) => ({ byUri: await paths(ctx, (i) => `/${key(i)}`, 12) }),
+  },
+  {
+    name: 'uri-path-only-consistent-crc32',
+    group: 'algorithms',
+    servers: three,
+    config: (p) => listen(p, '    balance uri path-only\n    hash-type consistent crc32', ['a', 'b', 'c']),
+    run: async (ctx) => {
+      const out: string[] = []
+      // absolute-form targets: path-only ignores the authority
+      for (let i = 0; i < 8; i++) {
+        out.push(`${i}=${(await ctx.send({ path: `/p/${key(i)}?x=${i}` })).server}`)
+        out.push(`abs${i}=${(await ctx.send({ path: `http://host${i}.example/p/${key(i)}?y=1`, headers: [['Host', `host${i}.example`]] })).server}`)
+      }
+      return { byUri: out }
+    },
+  },
+  {
     name: 'random-distribution',
     group: 'algorithms',
     servers: { a: {}, b: {} },

@@ -35,6 +35,32 @@ async function steps(ctx: RunContext, list: readonly RequestOptions[]): Promise<
 
 const stepsOf = (o: Record<string, unknown>): Record<string, unknown>[] => o['steps'] as Record<string, unknown>[]
 
+/** A listen section whose servers have no `cookie` value of their own. */
+function bare(p: Ports, lines: string, servers: readonly [string, string][]): string {
+  return `${preamble()}
+listen fe
+    bind 127.0.0.1:${p.fe}
+    balance roundrobin
+${lines}
+${servers.map(([s, extra]) => srv(p, s, extra)).join('\n')}
+`
+}
+
+/** `SRV=a|XXXXX|YYYYY; …` → `SRV=a|<date>|<date>; …` plus whether every date is within 8 s of now. */
+function datesOf(setCookie: readonly string[]): { normalized: string[]; fresh: boolean } {
+  const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+  let fresh = true
+  const normalized = setCookie.map((c) =>
+    c.replace(/\|([A-Za-z0-9+/]{5})/g, (_m, d: string) => {
+      let v = 0
+      for (const ch of d) v = v * 64 + B64.indexOf(ch)
+      if (Math.abs(v * 4 - Date.now() / 1000) > 8) fresh = false
+      return '|<date>'
+    }),
+  )
+  return { normalized, fresh }
+}
+
 export const cookieScenarios: readonly Scenario[] = [
   {
     name: 'cookie-insert-indirect-nocache',
@@ -182,5 +208,67 @@ export const cookieScenarios: readonly Scenario[] = [
       return { before: before.steps, after: after.steps }
     },
     expect: (o) => want('backup with the same value takes over', (o['after'] as Record<string, unknown>[])[0]?.['server'], 'c'),
+  },
+  {
+    name: 'cookie-dynamic',
+    group: 'cookies',
+    servers: { a: {}, b: {} },
+    // values derived from the key and each server's address and port: the same ports serve both runs
+    config: (p) => bare(p, '    cookie SRV insert indirect dynamic\n    dynamic-cookie-key MySecret', [['a', ''], ['b', '']]),
+    run: async (ctx) => {
+      const first = await steps(ctx, [{}, {}])
+      const values = first.steps.map((s) => String((s as { setCookie: string[] }).setCookie[0] ?? '').split(';')[0]!)
+      const back = await steps(ctx, values.map((v) => cookie(v)))
+      return { first: first.steps, back: back.steps }
+    },
+    expect: (o) => {
+      const first = o['first'] as { setCookie: string[] }[]
+      return want('16 hex digits', first.every((s) => /^SRV=[0-9a-f]{16}; path=\/$/.test(s.setCookie[0] ?? '')), true)
+    },
+  },
+  {
+    name: 'cookie-maxidle-maxlife',
+    group: 'cookies',
+    servers: { a: {}, b: {} },
+    // dates are wall-clock quanta of 4 s: compared after normalisation, each checked to be about now
+    config: (p) => backend(p, 'cookie SRV insert indirect maxidle 30m maxlife 2h'),
+    run: async (ctx) => {
+      const out: unknown[] = []
+      for (const o of [{}, cookie('SRV=b'), cookie('SRV=b|AAAAA|AAAAA'), cookie('SRV=a|zzzzz')]) {
+        const r = (await step(ctx, o)) as { server: string; setCookie: string[]; originCookie: string[] }
+        const d = datesOf(r.setCookie)
+        out.push({ server: r.server, setCookie: d.normalized, fresh: d.fresh, originCookie: r.originCookie })
+      }
+      return { steps: out }
+    },
+    expect: (o) => want('dates are now', stepsOf(o).every((s) => s['fresh'] === true), true),
+  },
+  {
+    name: 'cookie-persist-down-redispatch',
+    group: 'cookies',
+    servers: { a: {}, b: {} },
+    settle: 100,
+    // option persist: a cookie naming a down server is still sent there; the refused connection is redispatched
+    config: (p) => backend(p, 'cookie SRV insert indirect nocache', '    option persist\n    option redispatch\n    retries 1\n    timeout connect 200ms', () => 'check inter 100 fall 1 rise 1'),
+    run: async (ctx) => {
+      await ctx.servers['b']!.stop()
+      await new Promise((r) => setTimeout(r, 500))
+      return steps(ctx, [cookie('SRV=b'), cookie('SRV=a'), {}])
+    },
+    expect: (o) => want('redispatched to a', stepsOf(o)[0]?.['server'], 'a'),
+  },
+  {
+    name: 'cookie-disable-on-404',
+    group: 'cookies',
+    servers: { a: {}, b: {} },
+    settle: 100,
+    // b answers its checks 404: no new traffic, but clients pinned by their cookie still reach it
+    config: (p) => backend(p, 'cookie SRV insert indirect', '    option httpchk GET /health\n    http-check disable-on-404', () => 'check inter 100 fall 1 rise 1'),
+    run: async (ctx) => {
+      ctx.servers['b']!.behaviour.health = 404
+      await new Promise((r) => setTimeout(r, 400))
+      return steps(ctx, [{}, {}, {}, cookie('SRV=b'), cookie('SRV=a')])
+    },
+    expect: (o) => want('servers', stepsOf(o).map((s) => s['server']), ['a', 'a', 'a', 'b', 'a']),
   },
 ]

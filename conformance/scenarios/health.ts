@@ -130,4 +130,22 @@ export const healthScenarios: readonly Scenario[] = [
     run: (ctx) => timeline(ctx, 'a', healthToggle(ctx.servers['a']!, 503), healthToggle(ctx.servers['a']!, 200), 600, 600) as unknown as Promise<Record<string, unknown>>,
     expect: (o) => want('phases', o['phases'], { healthy: ['a'], down: ['503'], recovered: ['a'] }),
   },
+  {
+    name: 'health-backups-first-only',
+    group: 'health',
+    servers: { a: {}, bk1: {}, bk2: {} },
+    config: (p) => listen(p, '    option httpchk GET /health', `${srv(p, 'a', 'check inter 100 fall 2 rise 2')}\n${srv(p, 'bk1', 'backup')}\n${srv(p, 'bk2', 'backup')}`),
+    settle: 150,
+    run: (ctx) => timeline(ctx, 'a', healthToggle(ctx.servers['a']!, 500), healthToggle(ctx.servers['a']!, 200), 600, 600) as unknown as Promise<Record<string, unknown>>,
+    expect: (o) => want('phases', o['phases'], { healthy: ['a'], down: ['bk1'], recovered: ['a'] }),
+  },
+  {
+    name: 'health-allbackups',
+    group: 'health',
+    servers: { a: {}, bk1: {}, bk2: {} },
+    config: (p) => listen(p, '    option httpchk GET /health\n    option allbackups', `${srv(p, 'a', 'check inter 100 fall 2 rise 2')}\n${srv(p, 'bk1', 'backup')}\n${srv(p, 'bk2', 'backup')}`),
+    settle: 150,
+    run: (ctx) => timeline(ctx, 'a', healthToggle(ctx.servers['a']!, 500), healthToggle(ctx.servers['a']!, 200), 600, 600) as unknown as Promise<Record<string, unknown>>,
+    expect: (o) => want('phases', o['phases'], { healthy: ['a'], down: ['bk1', 'bk2'], recovered: ['a'] }),
+  },
 ]

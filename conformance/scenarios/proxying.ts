@@ -1,4 +1,5 @@
 /** Retries and redispatch, timeouts, forwardfor, headers passed through, monitor-uri, generated errors. */
+import { connect } from 'node:net'
 import type { Reply, RequestOptions } from '../harness/client.js'
 import { approx } from '../harness/compare.js'
 import { names, preamble, seenHeaders, sequential, srv, want, type Ports, type RunContext, type Scenario } from '../harness/scenario.js'
@@ -31,7 +32,39 @@ async function headerSteps(ctx: RunContext, list: readonly RequestOptions[]): Pr
   return { steps: out }
 }
 
+/** A generated answer as the client sees it. */
+const page = (r: Reply): Record<string, unknown> => ({
+  status: r.status,
+  statusMessage: r.statusMessage,
+  contentType: r.headers['content-type'] ?? null,
+  cacheControl: r.headers['cache-control'] ?? null,
+  body: r.body,
+})
+
 const timed = (replies: readonly Reply[]): unknown[] => replies.map((r) => ({ status: r.status, server: r.server, took: approx(r.done - r.sent, TOL) }))
+
+/**
+ * Sends `head` on a raw connection and waits for whatever comes back (or the close).
+ * Returns the status line and when it arrived, ms after sending.
+ */
+function raw(port: number, head: string, wait: number): Promise<{ statusLine: string; after: number }> {
+  return new Promise((resolve) => {
+    const t0 = performance.now()
+    const socket = connect(port, '127.0.0.1', () => socket.write(head))
+    let data = ''
+    const done = (): void => {
+      socket.destroy()
+      resolve({ statusLine: data.split('\r\n')[0] ?? '', after: performance.now() - t0 })
+    }
+    socket.on('data', (c: Buffer) => {
+      data += c.toString()
+      if (data.includes('\r\n\r\n')) done()
+    })
+    socket.on('close', done)
+    socket.on('error', done)
+    setTimeout(done, wait)
+  })
+}
 
 export const proxyingScenarios: readonly Scenario[] = [
   {
@@ -87,7 +120,10 @@ export const proxyingScenarios: readonly Scenario[] = [
     group: 'errors',
     servers: { a: {} },
     config: (p) => listen(p, '', srv(p, 'a', 'disabled')),
-    run: async (ctx) => ({ replies: names(await sequential(ctx, 2)) }),
+    run: async (ctx) => {
+      const replies = await sequential(ctx, 2)
+      return { replies: names(replies), page: page(replies[0]!) }
+    },
     expect: (o) => want('replies', o['replies'], ['503', '503']),
   },
   {
@@ -169,5 +205,58 @@ export const proxyingScenarios: readonly Scenario[] = [
       }
     },
     expect: (o) => want('monitor status', (o['monitor'] as { status: number }).status, 200),
+  },
+  {
+    name: 'retry-on-503-redispatch',
+    group: 'retries',
+    servers: { a: { status: 503 }, b: {} },
+    // layer-7 retry: a 503 from a is retried, and redispatched to b
+    config: (p) => listen(p, '    retry-on 503\n    retries 1\n    option redispatch 1', `${srv(p, 'a')}\n${srv(p, 'b')}`),
+    run: async (ctx) => {
+      const replies = await sequential(ctx, 4)
+      return { replies: replies.map((r) => `${r.status}:${r.server}`), reachedA: ctx.servers['a']!.received.length }
+    },
+    expect: (o) => want('replies', o['replies'], ['200:b', '200:b', '200:b', '200:b']),
+  },
+  {
+    name: 'server-close-502',
+    group: 'errors',
+    servers: { a: {} },
+    divergence: {
+      note: 'an idempotent request whose fresh connection is closed without an answer is retried (docs/haproxy-mapping.md, "empty responses")',
+      // switchyard re-sends the GET on each of the 3 retries before answering 502
+      expected: (h) => ({ ...h, attempts: (h['attempts'] as number) + 3 }),
+    },
+    // the origin drops the connection without answering: 502, not retried (the request was sent)
+    config: (p) => listen(p, '    retries 3', srv(p, 'a')),
+    run: async (ctx) => {
+      const r = await ctx.send({ headers: [['x-close', '1']] })
+      const ok = await ctx.send()
+      return { dropped: r.status, after: ok.status, attempts: ctx.servers['a']!.received.length }
+    },
+    expect: (o) => want('statuses', [o['dropped'], o['after'], o['attempts']], [502, 200, 2]),
+  },
+  {
+    name: 'error-pages',
+    group: 'errors',
+    servers: { a: {} },
+    config: (p) => listen(p, '    timeout server 200ms\n    retries 0', srv(p, 'a')),
+    run: async (ctx) => ({
+      badGateway: page(await ctx.send({ headers: [['x-close', '1']] })),
+      gatewayTimeout: page(await ctx.send({ headers: [['x-delay', '500']] })),
+    }),
+    expect: (o) => want('statuses', [(o['badGateway'] as { status: number }).status, (o['gatewayTimeout'] as { status: number }).status], [502, 504]),
+  },
+  {
+    name: 'timeout-http-request-408',
+    group: 'timeouts',
+    servers: { a: {} },
+    config: (p) => listen(p, '    timeout http-request 200ms', srv(p, 'a')),
+    run: async (ctx) => {
+      // headers never finished
+      const slow = await raw(ctx.port, 'GET / HTTP/1.1\r\nHost: x\r\n', 2000)
+      return { statusLine: slow.statusLine, after: approx(slow.after, TOL), originHits: ctx.servers['a']!.received.length }
+    },
+    expect: (o) => want('status line', o['statusLine'], 'HTTP/1.1 408 Request Time-out'),
   },
 ]

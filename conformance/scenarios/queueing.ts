@@ -85,4 +85,39 @@ export const queueScenarios: readonly Scenario[] = [
     },
     expect: (o) => want('statuses', o['statuses'], [200, 503, 503]),
   },
+  {
+    name: 'queue-priority-class-offset',
+    group: 'queueing',
+    servers: { a: {} },
+    config: (p) =>
+      listen(
+        p,
+        '    balance roundrobin\n    http-request set-priority-class int(-1) if { req.hdr(x-prio) -m found }\n    http-request set-priority-offset int(5000) if { req.hdr(x-late) -m found }',
+        [['a', 'maxconn 1']],
+      ),
+    run: async (ctx) => {
+      const tag = (id: string, extra: [string, string][] = [], delay = 100): Promise<Reply> => ctx.send({ headers: [['x-id', id], ['x-delay', String(delay)], ...extra] })
+      const pending = [tag('A', [], 300)]
+      for (const [id, extra] of [['B', []], ['C', [['x-late', '1']]], ['D', [['x-prio', '1']]], ['E', []]] as [string, [string, string][]][]) {
+        await sleep(20)
+        pending.push(tag(id, extra))
+      }
+      const replies = await Promise.all(pending)
+      return { statuses: replies.map((r) => r.status), order: arrivalOrder(ctx) }
+    },
+    expect: (o) => want('order', o['order'], ['A@a', 'D@a', 'B@a', 'E@a', 'C@a']),
+  },
+  {
+    name: 'queue-minconn-fullconn',
+    group: 'queueing',
+    servers: { a: {} },
+    // §3.4: a low load (beconn ≤ 4) with fullconn 20 keeps the effective limit at minconn 2 (maxconn 10 alone would
+    // serve all at once). Arrivals 60 ms apart: with denser ones HAProxy's order of simultaneously freed slots is racy.
+    config: (p) => listen(p, '    balance roundrobin\n    fullconn 20', [['a', 'minconn 2 maxconn 10']]),
+    expect: (o) => want('order', o['order'], ['0@a', '1@a', '2@a', '3@a', '4@a', '5@a']),
+    run: async (ctx) => {
+      const replies = await burst(ctx, 6, 60, 200)
+      return { statuses: replies.map((r) => r.status), order: arrivalOrder(ctx), done: replies.map((r) => approx(r.done, TOL)) }
+    },
+  },
 ]
