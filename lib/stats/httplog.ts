@@ -57,6 +57,11 @@ export function formatRequestLine(method: string, uri: string, httpVersion: stri
   return `${out}"`
 }
 
+/** Whole milliseconds, as HAProxy logs timers (the entries carry fractions; −1 stays −1). */
+function ms(value: number): number {
+  return Math.floor(value)
+}
+
 /** `%ac/%fc/%bc/%sc/%rc %sq/%bq`: the counts, retries prefixed with `+` after a redispatch. */
 function counts(ctx: LogLineContext, retries: number, redispatched: boolean): string {
   return `${ctx.actconn ?? 0}/${ctx.feconn ?? 0}/${ctx.beconn ?? 0}/${ctx.srvConn ?? 0}/${redispatched ? '+' : ''}${retries} ${ctx.srvQueue ?? 0}/${ctx.backendQueue ?? 0}`
@@ -73,7 +78,7 @@ function counts(ctx: LogLineContext, retries: number, redispatched: boolean): st
  */
 export function formatHttpLog(entry: HttpLogEntry, ctx: LogLineContext): string {
   const e = entry
-  return `${e.clientAddress}:${e.clientPort} [${formatLogDate(ctx.acceptDate)}] ${ctx.frontend} ${e.backend}/${e.server} ${e.Tq}/${e.Tw}/${e.Tc}/${e.Tr}/${e.Tt} ${e.status} ${e.bytesOut} - - ${e.termination} ${counts(ctx, e.retries, e.redispatched)} ${formatRequestLine(e.method, e.uri, e.httpVersion)}`
+  return `${e.clientAddress}:${e.clientPort} [${formatLogDate(ctx.acceptDate)}] ${ctx.frontend} ${e.backend}/${e.server} ${ms(e.Tq)}/${ms(e.Tw)}/${ms(e.Tc)}/${ms(e.Tr)}/${ms(e.Tt)} ${e.status} ${e.bytesOut} - - ${e.termination} ${counts(ctx, e.retries, e.redispatched)} ${formatRequestLine(e.method, e.uri, e.httpVersion)}`
 }
 
 /**
@@ -83,5 +88,5 @@ export function formatHttpLog(entry: HttpLogEntry, ctx: LogLineContext): string 
  */
 export function formatTcpLog(entry: TcpLogEntry, ctx: LogLineContext): string {
   const e = entry
-  return `${e.clientAddress}:${e.clientPort} [${formatLogDate(ctx.acceptDate)}] ${ctx.frontend} ${e.backend}/${e.server} ${e.Tw}/${e.Tc}/${e.Tt} ${e.bytesOut} ${e.termination} ${counts(ctx, e.retries, e.redispatched)}`
+  return `${e.clientAddress}:${e.clientPort} [${formatLogDate(ctx.acceptDate)}] ${ctx.frontend} ${e.backend}/${e.server} ${ms(e.Tw)}/${ms(e.Tc)}/${ms(e.Tt)} ${e.bytesOut} ${e.termination} ${counts(ctx, e.retries, e.redispatched)}`
 }

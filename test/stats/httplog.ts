@@ -41,6 +41,8 @@ t.test('httplog: the documented example line', (t) => {
 })
 
 t.test('httplog: no server, queue timeout, redispatch, counts default to 0', (t) => {
+  const fractions = { ...ENTRY, Tq: 0.4, Tw: -1, Tc: 1.99, Tr: 20.5, Tt: 23.0001 }
+  t.match(formatHttpLog(fractions, { frontend: 'fe', acceptDate: DATE }), / 0\/-1\/1\/20\/23 200 /, 'whole milliseconds')
   const nosrv = { ...ENTRY, server: '<NOSRV>', Tq: 0, Tw: 1001, Tc: -1, Tr: -1, Tt: 1001, status: 503, bytesOut: 217, termination: 'sQ--' }
   t.equal(formatHttpLog(nosrv, { frontend: 'fe', acceptDate: DATE }), '10.0.1.2:33317 [06/Feb/2009:12:14:14.655] fe static/<NOSRV> 0/1001/-1/-1/1001 503 217 - - sQ-- 0/0/0/0/0 0/0 "GET /index.html HTTP/1.1"')
   const redispatched = { ...ENTRY, retries: 3, redispatched: true, termination: '--NI', method: 'POST', uri: '/a"b#c\x01', httpVersion: '1.0' }
