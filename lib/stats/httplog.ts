@@ -73,12 +73,15 @@ function counts(ctx: LogLineContext, retries: number, redispatched: boolean): st
  * Differences: `%TR` is the entry's `Tq` (Node parsed the headers before switchyard saw
  * them), `%B` counts response body bytes only (HAProxy counts headers too), captured
  * cookies `%CC`/`%CS` are always `-` and captured headers `%hr`/`%hs` are absent (no
- * `capture` support), as HAProxy prints them without captures.
+ * `capture` support), as HAProxy prints them without captures. Without a backend
+ * (`<NOBACKEND>`), `%b` is the frontend's name, as in HAProxy.
  * HAProxy: `option httplog`
  */
 export function formatHttpLog(entry: HttpLogEntry, ctx: LogLineContext): string {
   const e = entry
-  return `${e.clientAddress}:${e.clientPort} [${formatLogDate(ctx.acceptDate)}] ${ctx.frontend} ${e.backend}/${e.server} ${ms(e.Tq)}/${ms(e.Tw)}/${ms(e.Tc)}/${ms(e.Tr)}/${ms(e.Tt)} ${e.status} ${e.bytesOut} - - ${e.termination} ${counts(ctx, e.retries, e.redispatched)} ${formatRequestLine(e.method, e.uri, e.httpVersion)}`
+  // HAProxy names the frontend when no backend was selected.
+  const backend = e.backend === '<NOBACKEND>' ? ctx.frontend : e.backend
+  return `${e.clientAddress}:${e.clientPort} [${formatLogDate(ctx.acceptDate)}] ${ctx.frontend} ${backend}/${e.server} ${ms(e.Tq)}/${ms(e.Tw)}/${ms(e.Tc)}/${ms(e.Tr)}/${ms(e.Tt)} ${e.status} ${e.bytesOut} - - ${e.termination} ${counts(ctx, e.retries, e.redispatched)} ${formatRequestLine(e.method, e.uri, e.httpVersion)}`
 }
 
 /**

@@ -60,6 +60,14 @@ t.test('two frontends share one backend; httplog lines; listening notices', asyn
   t.end()
 })
 
+t.test('a request no backend takes is logged with the frontend name', async (t) => {
+  const run = await start(t, { frontends: [{ ...http1('lonely', 'b', { log: 'http' }), defaultBackend: undefined }], backends: { b: { servers: {} } } })
+  t.equal((await send(run.port('lonely'))).status, 503)
+  await until(() => run.logs.length === 1)
+  t.match(run.logs[0], / lonely lonely\/<NOSRV> .* 503 .* 1\/1\/0\/0\/0 0\/0 "GET \/ HTTP\/1\.1"$/)
+  t.end()
+})
+
 t.test('stats page on its uri; other paths are proxied', async (t) => {
   const s1 = await upstream(t, echo('s1'))
   const run = await start(t, {
@@ -203,6 +211,15 @@ t.test('reload: a server added, a keep-alive connection kept, frontends and bind
     backends: { web: { options: { timeouts: { server: 20_000 } }, servers: { s1: { address: s1 }, s2: { address: s2 } } } },
   })
   t.same([same.frontendsUpdated, same.bound, same.unbound, same.warnings, same.backends.kept], [[], [], [], [], ['web/s1', 'web/s2']])
+  // A bind removed from a frontend that stays: that address closes, the other keeps serving.
+  const second = run.port('www', 1)
+  const fewer = await run.running.reload({
+    frontends: [{ ...http1('www', 'web'), http: { monitorUri: '/up' } }, http1('new', 'web')],
+    backends: { web: { options: { timeouts: { server: 20_000 } }, servers: { s1: { address: s1 }, s2: { address: s2 } } } },
+  })
+  t.same([fewer.frontendsUpdated, fewer.unbound], [[], ['www 127.0.0.2:0']])
+  await t.rejects(send(second), { code: 'ECONNREFUSED' })
+  t.equal((await send(www, { path: '/up' })).status, 200)
   t.end()
 })
 
@@ -261,6 +278,9 @@ t.test('close: in-flight requests finish, new connections are refused; hard stop
   release()
   t.equal((await pending).body, 'done')
   await closed
+  // Without a hard stop: nothing to cut, it resolves once idle.
+  const unlimited = await start(t, { frontends: [http1('fe', 'web')], backends: { web: { servers: { s1: { address: slow } } } } })
+  await unlimited.running.close({ hardStopAfter: Infinity })
   await t.rejects(run.running.reload({ frontends: [], backends: {} }), { code: 'SWY_ERR_CONFIG', message: /stopping/ })
 
   // Hard stop: a tcp connection that never ends is cut.

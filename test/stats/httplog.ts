@@ -45,6 +45,7 @@ t.test('httplog: no server, queue timeout, redispatch, counts default to 0', (t)
   t.match(formatHttpLog(fractions, { frontend: 'fe', acceptDate: DATE }), / 0\/-1\/1\/20\/23 200 /, 'whole milliseconds')
   const nosrv = { ...ENTRY, server: '<NOSRV>', Tq: 0, Tw: 1001, Tc: -1, Tr: -1, Tt: 1001, status: 503, bytesOut: 217, termination: 'sQ--' }
   t.equal(formatHttpLog(nosrv, { frontend: 'fe', acceptDate: DATE }), '10.0.1.2:33317 [06/Feb/2009:12:14:14.655] fe static/<NOSRV> 0/1001/-1/-1/1001 503 217 - - sQ-- 0/0/0/0/0 0/0 "GET /index.html HTTP/1.1"')
+  t.match(formatHttpLog({ ...nosrv, backend: '<NOBACKEND>', termination: 'SC--' }, { frontend: 'fe', acceptDate: DATE }), / fe fe\/<NOSRV> /, 'no backend: the frontend name')
   const redispatched = { ...ENTRY, retries: 3, redispatched: true, termination: '--NI', method: 'POST', uri: '/a"b#c\x01', httpVersion: '1.0' }
   t.equal(
     formatHttpLog(redispatched, { frontend: 'fe', acceptDate: DATE, actconn: 5, feconn: 4, beconn: 3, srvConn: 2, srvQueue: 7, backendQueue: 8 }),
