@@ -84,10 +84,8 @@ function describe(value: unknown): string {
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let value = input
-  for (const key of path) {
-    if (typeof value !== 'object' || value === null) return undefined
-    value = (value as Record<PropertyKey, unknown>)[key]
-  }
+  // zod only reports paths it walked, so every step is an object.
+  for (const key of path) value = (value as Record<PropertyKey, unknown>)[key]
   return value
 }
 
