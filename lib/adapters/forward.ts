@@ -262,6 +262,7 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
         server: this.#server?.name ?? '<NOSRV>',
         method: req.method!,
         uri: req.url!,
+        httpVersion: req.httpVersion,
         Tq: this.#tq,
         Tw: this.#tw,
         Tc: this.#tc,

@@ -306,6 +306,7 @@ function logOnClose(ctx: HandlerContext, req: IncomingMessage, out: ServerRespon
           server: '<NOSRV>',
           method: req.method!,
           uri: req.url!,
+          httpVersion: req.httpVersion,
           Tq: 0,
           Tw: -1,
           Tc: -1,

@@ -70,6 +70,7 @@ function cookie(ctx: KeywordContext): void {
     }
   }
   be(ctx).cookie = c
+  be(ctx).cookieAt = ctx.at
 }
 
 const RETRY_ON = new Set<string>(['conn-failure', 'empty-response', 'junk-response', 'response-timeout'])
@@ -101,9 +102,10 @@ function serverLine(ctx: KeywordContext): void {
   if (name === undefined || address === undefined) throw configError(ctx.at, ctx.keyword, 'expected `server <name> <address>[:port] [options]`')
   const b = be(ctx)
   if (b.servers.some((s) => s.name === name)) throw configError(ctx.at, ctx.keyword, `duplicate server \`${name}\` in \`${ctx.section.name}\``)
+  const parsed = serverAddress(address, ctx.at, ctx.keyword)
   const draft: ServerDraft = {}
   applyServerOptions(options, draft, ctx)
-  b.servers.push({ name, address: serverAddress(address, ctx.at, ctx.keyword), at: ctx.at, draft, dispatch: false })
+  b.servers.push({ name, address: parsed, at: ctx.at, draft, dispatch: false })
 }
 
 /** Backend keywords. */
@@ -140,10 +142,8 @@ export const BACKEND_KEYWORDS: KeywordTable = {
     const interval = ctx.args[0] === undefined ? undefined : parseInteger(ctx.args[0], ctx.at, ctx.keyword, -1_000_000)
     be(ctx).redispatch = ctx.negated ? false : interval === undefined || interval === -1 ? true : interval
   }, true),
-  redispatch: flag((ctx) => {
-    ctx.warn('`redispatch` is the pre-1.4 spelling of `option redispatch`')
-    be(ctx).redispatch = true
-  }),
+  // The pre-1.4 spelling of `option redispatch`.
+  redispatch: flag((ctx, on) => (be(ctx).redispatch = on)),
   retries: backend((ctx) => {
     arity(ctx, 1, 1, 'retries <number>')
     be(ctx).retries = parseInteger(ctx.args[0], ctx.at, ctx.keyword, 0, 100)

@@ -157,10 +157,9 @@ function backendOptions(p: ProxySection, be: BackendDraft, global: GlobalDraft, 
     cookie,
     persist: be.persist,
   })
-  atLine(p.at, p.section.kind, () => {
-    parseOptions(BackendOptionsSchema, options, `backend "${p.section.name}"`)
-    if (cookie !== undefined) createCookiePolicy(cookie)
-  })
+  // The cookie line exists whenever a cookie does.
+  if (cookie !== undefined) atLine(be.cookieAt!, 'cookie', () => createCookiePolicy(cookie))
+  atLine(p.at, p.section.kind, () => parseOptions(BackendOptionsSchema, options, `backend "${p.section.name}"`))
   return options
 }
 

@@ -115,6 +115,8 @@ export interface BackendDraft {
   originalTo?: boolean | { header?: string; except?: string[] }
   abortOnClose?: boolean
   cookie?: CookieDraft
+  /** Line of the `cookie` keyword (cross-field errors point at it). */
+  cookieAt?: CfgLocation
   dynamicKey?: string
   persist?: boolean
   errorPages: Record<string, ErrorPageDraft>
