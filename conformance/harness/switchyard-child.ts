@@ -24,7 +24,7 @@ async function findExport(name: string, modules: readonly string[]): Promise<unk
 }
 
 type Load = (text: string, options?: { file?: string }) => { config: unknown; warnings: readonly unknown[] }
-type Start = (config: unknown) => Promise<{ close(): Promise<void> | void }>
+type Start = (config: unknown) => Promise<{ close(options?: { grace?: number; hardStopAfter?: number }): Promise<void> | void }>
 
 export type ChildRequest = { readonly cmd: 'start'; readonly cfg: string } | { readonly cmd: 'stop' }
 export type ChildReply =
@@ -33,7 +33,7 @@ export type ChildReply =
 
 let load: Load
 let start: Start
-let running: { close(): Promise<void> | void } | undefined
+let running: Awaited<ReturnType<Start>> | undefined
 
 async function init(): Promise<void> {
   load = (await findExport('loadHaproxyConfig', ['lib/index.ts', 'lib/config/haproxy/load.ts'])) as Load
@@ -75,7 +75,8 @@ process.on('message', (message: ChildRequest) => {
         running = await start(config)
         reply({ ok: true, warnings })
       } else {
-        await running?.close()
+        // like HAProxy's SIGTERM: a hard stop
+        await running?.close({ grace: 0, hardStopAfter: 0 })
         running = undefined
         reply({ ok: true })
       }
