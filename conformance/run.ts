@@ -8,6 +8,7 @@
  */
 import { createServer } from 'node:net'
 import { request } from './harness/client.js'
+import { blackhole, blackholeUnavailable, type Blackhole } from './harness/blackhole.js'
 import { diff, plain } from './harness/compare.js'
 import { haproxy, shutdownSwitchyard, switchyard, type Implementation } from './harness/implementations.js'
 import type { Observation, Ports, RunContext, Scenario } from './harness/scenario.js'
@@ -89,13 +90,19 @@ async function runScenario(scenario: Scenario, sy: Implementation | undefined, v
   const t0 = performance.now()
   const row = (result: Result, notes: readonly string[]): Row => ({ scenario: scenario.name, group: scenario.group, result, notes, ms: Math.round(performance.now() - t0) })
   if (scenario.skip !== undefined) return row('skip', [scenario.skip])
+  let hole: Blackhole | undefined
+  if (scenario.blackhole === true) {
+    const why = blackholeUnavailable()
+    if (why !== undefined) return row('skip', [why])
+    hole = await blackhole()
+  }
   const servers: Record<string, OriginServer> = {}
   for (const [name, behaviour] of Object.entries(scenario.servers)) servers[name] = new OriginServer(name, behaviour)
   try {
     for (const s of Object.values(servers)) await s.start()
     const srv: Record<string, number> = {}
     for (const [name, s] of Object.entries(servers)) srv[name] = s.port
-    const ports: Ports = { fe: await freePort(), srv, closed: await freePort() }
+    const ports: Ports = { fe: await freePort(), srv, closed: await freePort(), blackhole: hole?.port ?? 0 }
     const cfg = scenario.config(ports)
     const h = await observe(haproxy, scenario, cfg, ports, servers)
     const notes: string[] = []
@@ -117,6 +124,7 @@ async function runScenario(scenario: Scenario, sy: Implementation | undefined, v
     return row('FAIL', [(err as Error).message.trim()])
   } finally {
     for (const s of Object.values(servers)) await s.close()
+    hole?.close()
   }
 }
 

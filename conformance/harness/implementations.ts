@@ -5,7 +5,7 @@
  * process of its own (or, with SWITCHYARD_CONFORMANCE=cli, as `switchyard -f`).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -40,18 +40,40 @@ export function haproxyBinary(): string | undefined {
   return undefined
 }
 
-/** Resolves once 127.0.0.1:`port` accepts a TCP connection (polling every 10 ms). */
+/**
+ * True when something listens on `port`, read from /proc/net/tcp without
+ * connecting (a probe connection would take a balancing turn in `mode tcp`);
+ * undefined where /proc is not available.
+ */
+function listeningInProc(port: number): boolean | undefined {
+  let text: string
+  try {
+    text = readFileSync('/proc/net/tcp', 'utf8')
+  } catch {
+    return undefined
+  }
+  const hex = port.toString(16).toUpperCase().padStart(4, '0')
+  // columns: sl local_address rem_address st …; LISTEN is state 0A
+  return text.split('\n').some((line) => {
+    const cols = line.trim().split(/\s+/)
+    return cols[1]?.endsWith(`:${hex}`) === true && cols[3] === '0A'
+  })
+}
+
+/** Resolves once 127.0.0.1:`port` listens (polling every 10 ms). */
 export async function waitListening(port: number, ms: number, alive: () => boolean): Promise<void> {
   const end = performance.now() + ms
   for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1')
-      socket.once('connect', () => {
-        socket.destroy()
-        resolve(true)
-      })
-      socket.once('error', () => resolve(false))
-    })
+    const ok =
+      listeningInProc(port) ??
+      (await new Promise<boolean>((resolve) => {
+        const socket = connect(port, '127.0.0.1')
+        socket.once('connect', () => {
+          socket.destroy()
+          resolve(true)
+        })
+        socket.once('error', () => resolve(false))
+      }))
     if (ok) return
     if (!alive()) throw new Error('exited before listening')
     if (performance.now() > end) throw new Error(`port ${port} not listening after ${ms} ms`)

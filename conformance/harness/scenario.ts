@@ -10,6 +10,8 @@ export interface Ports {
   readonly srv: Readonly<Record<string, number>>
   /** A loopback port nothing listens on (refused connections). */
   readonly closed: number
+  /** A loopback port whose connects hang (see blackhole.ts); 0 unless the scenario sets `blackhole`. */
+  readonly blackhole: number
 }
 
 /** What a script gets: the frontend, the origins, and a clock shared with them. */
@@ -49,6 +51,8 @@ export interface Scenario {
    * exactly `expected(haproxyObservation)` instead of the HAProxy observation.
    */
   readonly divergence?: { readonly note: string; expected(haproxy: Observation): Observation }
+  /** Needs `Ports.blackhole` (skipped where it cannot be made). */
+  readonly blackhole?: boolean
   /** Skip with this reason (nondeterministic or unsupported on this machine). */
   readonly skip?: string
 }

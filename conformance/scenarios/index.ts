@@ -5,5 +5,6 @@ import { cookieScenarios } from './cookies.js'
 import { healthScenarios } from './health.js'
 import { proxyingScenarios } from './proxying.js'
 import { queueScenarios } from './queueing.js'
+import { tcpScenarios } from './tcp.js'
 
-export const scenarios: readonly Scenario[] = [...algorithmScenarios, ...cookieScenarios, ...queueScenarios, ...healthScenarios, ...proxyingScenarios]
+export const scenarios: readonly Scenario[] = [...algorithmScenarios, ...cookieScenarios, ...queueScenarios, ...healthScenarios, ...proxyingScenarios, ...tcpScenarios]

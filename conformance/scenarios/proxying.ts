@@ -100,12 +100,24 @@ export const proxyingScenarios: readonly Scenario[] = [
     expect: (o) => want('statuses', (o['replies'] as { status: number }[]).map((r) => r.status), [504, 200]),
   },
   {
-    name: 'timeout-connect-blackhole',
+    name: 'timeout-connect-retries-503',
     group: 'timeouts',
     servers: {},
-    skip: 'no blackhole address on this machine: the sandbox network answers or refuses every SYN; retry timings are covered by the refused-port scenarios',
-    config: () => '',
-    run: () => Promise.resolve({}),
+    blackhole: true,
+    // 2 attempts of 150 ms with a 150 ms turn-around between them: 503 after ≈ 450 ms
+    config: (p) => listen(p, '    timeout connect 150ms\n    retries 1', `    server hole 127.0.0.1:${p.blackhole}`),
+    run: async (ctx) => ({ replies: timed([await ctx.send()]) }),
+    expect: (o) => want('status', (o['replies'] as { status: number }[]).map((r) => r.status), [503]),
+  },
+  {
+    name: 'timeout-connect-redispatch',
+    group: 'timeouts',
+    servers: { a: {} },
+    blackhole: true,
+    // the retry after the connect timeout goes to the other server at once
+    config: (p) => listen(p, '    timeout connect 150ms\n    retries 1\n    option redispatch', `    server hole 127.0.0.1:${p.blackhole}\n${srv(p, 'a')}`),
+    run: async (ctx) => ({ replies: timed(await sequential(ctx, 2)) }),
+    expect: (o) => want('servers', (o['replies'] as { server: string }[]).map((r) => r.server), ['a', 'a']),
   },
   {
     name: 'status-passthrough',
