@@ -7,6 +7,7 @@ function backend(p: Ports, cookieLine: string, extra = '', serverExtra: (name: s
 listen fe
     bind 127.0.0.1:${p.fe}
     balance roundrobin
+    timeout check 1s
     ${cookieLine}
 ${extra}
 ${srv(p, 'a', `cookie a ${serverExtra('a')}`.trim())}

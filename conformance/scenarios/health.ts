@@ -68,6 +68,8 @@ function listen(p: Ports, lines: string, servers: string): string {
 listen fe
     bind 127.0.0.1:${p.fe}
     balance roundrobin
+    # checks answer within inter (100 ms) on a quiet machine; a loaded one must not fail them
+    timeout check 1s
 ${lines}
 ${servers}
 `
