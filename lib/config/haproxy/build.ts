@@ -13,6 +13,7 @@ import { BackendOptionsSchema, ProxyOptionsSchema, ServerOptionsSchema } from '.
 import { isValidServerCookie } from '../../persist/cookie-index.js'
 import { createCookiePolicy } from '../../persist/policy.js'
 import type { BackendOptions, ProxyOptions, ServerOptions } from '../../proxy.js'
+import { RuleSet } from '../../rules/rule-set.js'
 import type { StickTableOptions } from '../../rules/stick-table.js'
 import type { RuleSetOptions } from '../../rules/types.js'
 import type { BackendConfig, ConfigWarning, FrontendConfig, GlobalConfig, SwitchyardConfig } from '../types.js'
@@ -199,11 +200,14 @@ function tcpOptions(fe: FrontendDraft, be: BackendDraft | undefined, global: Glo
   })
 }
 
-function httpOptions(p: ProxySection, fe: FrontendDraft, be: BackendDraft | undefined, global: GlobalDraft, tables: RuleSetOptions['tables']): NonNullable<FrontendConfig['http']> {
+function httpOptions(p: ProxySection, fe: FrontendDraft, be: BackendDraft | undefined, global: GlobalDraft, tables: Readonly<Record<string, StickTableOptions>>): NonNullable<FrontendConfig['http']> {
   let rules: RuleSetOptions | undefined
-  if (fe.rulesAt !== undefined || fe.timeouts.tarpit !== undefined || Object.keys(tables ?? {}).length > 0) {
+  if (fe.rulesAt !== undefined || fe.timeouts.tarpit !== undefined || Object.keys(tables).length > 0) {
     const r = fe.rules!.options()
     rules = defined({ ...r, tables: { ...tables, ...r.tables }, tarpitTimeout: fe.timeouts.tarpit })
+    const compiled = rules
+    // Compiled once here as createProxy does (unknown ACL names, bad regexes, counters without tables).
+    atLine(p.at, p.section.kind, () => new RuleSet(compiled))
   }
   const options = defined<ProxyOptions>({
     timeouts: nonEmpty({ client: fe.timeouts.client, httpRequest: fe.timeouts.httpRequest, httpKeepAlive: fe.timeouts.httpKeepAlive }),

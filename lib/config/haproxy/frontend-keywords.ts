@@ -26,6 +26,7 @@ const BIND_IGNORED: Readonly<Record<string, 0 | 1>> = { v4v6: 0, v6only: 0, 'def
 
 function bind(ctx: KeywordContext): void {
   const [list, ...options] = ctx.args
+  if (ctx.section.kind === 'defaults') throw configError(ctx.at, ctx.keyword, 'not allowed in a `defaults` section')
   if (list === undefined) throw configError(ctx.at, ctx.keyword, 'expected `bind <address>:<port>[,…] [options]`')
   const binds = bindAddresses(list, ctx.at, ctx.keyword)
   let acceptProxy = false

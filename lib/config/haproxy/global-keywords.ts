@@ -85,7 +85,3 @@ export const GLOBAL_KEYWORDS: KeywordTable = {
   'expose-experimental-directives': ignored('no experimental directives'),
 }
 
-/** `tune.*` keywords without a switchyard equivalent are warned about (the known ones are in the table). */
-export function isTuneKeyword(keyword: string): boolean {
-  return keyword.startsWith('tune.')
-}

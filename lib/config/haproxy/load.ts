@@ -144,7 +144,6 @@ export function loadHaproxyConfig(text: string, options: LoadHaproxyOptions = {}
         // Each defaults section starts from HAProxy's defaults again.
         const next = { fe: newFrontend(), be: newBackend() }
         applyProxy(env, section, next.fe, next.be)
-        if (next.fe.bind.length > 0) throw configError(at, 'bind', 'not allowed in a `defaults` section')
         defaults = next
         continue
       }
