@@ -108,7 +108,7 @@ async function spawnAndWait(cmd: string, args: string[], port: number, cleanup: 
     cleanup()
   }
   try {
-    await waitListening(port, 10_000, () => !exited)
+    await waitListening(port, 30_000, () => !exited)
   } catch (err) {
     await stop()
     throw new Error(`${(err as Error).message}\n${out}`)
