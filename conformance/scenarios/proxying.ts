@@ -271,4 +271,47 @@ export const proxyingScenarios: readonly Scenario[] = [
     },
     expect: (o) => want('status line', o['statusLine'], 'HTTP/1.1 408 Request Time-out'),
   },
+  {
+    name: 'request-edge-cases',
+    group: 'errors',
+    servers: { a: {} },
+    // raw requests: what is refused (status line) and what reaches the origin (method, URL, header lines)
+    config: (p) => listen(p, '', srv(p, 'a')),
+    divergence: {
+      note: "Node's HTTP parser and undici (docs/haproxy-mapping.md, \"Requests Node's parser refuses\")",
+      expected: (h) => ({
+        ...h,
+        // undici always sends Host: an HTTP/1.0 request without one gets the server's address
+        http10NoHost: { ...(h['http10NoHost'] as object), origin: ['GET /ten | host: 127.0.0.1:<a>'] },
+        // llhttp refuses Content-Length with Transfer-Encoding (HAProxy drops Content-Length and forwards)
+        clAndTe: { statusLine: 'HTTP/1.1 400 Bad request', origin: [] },
+        // Node's 16 KiB header limit answers 431 (HAProxy: 400 when the request does not fit its buffer)
+        hugeHeader: { statusLine: 'HTTP/1.1 431 Request Header Fields Too Large', origin: [] },
+        // llhttp knows only upper-case methods (HAProxy forwards `get`; this origin, on Node too, then fails: 502)
+        lowercaseMethod: { statusLine: 'HTTP/1.1 400 Bad request', origin: [] },
+      }),
+    },
+    run: async (ctx) => {
+      const cases: Record<string, string> = {
+        http10NoHost: 'GET /ten HTTP/1.0\r\n\r\n',
+        duplicateHost: 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n',
+        noHost11: 'GET / HTTP/1.1\r\nConnection: close\r\n\r\n',
+        clAndTe: 'POST /both HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
+        badHeaderName: 'GET / HTTP/1.1\r\nHost: a\r\nBad Header: x\r\nConnection: close\r\n\r\n',
+        hugeHeader: `GET / HTTP/1.1\r\nHost: a\r\nX-Big: ${'x'.repeat(20_000)}\r\nConnection: close\r\n\r\n`,
+        spaceInPath: 'GET /a b HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
+        lowercaseMethod: 'get / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
+        absoluteMismatch: 'GET http://other/x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
+      }
+      const out: Record<string, unknown> = {}
+      for (const [name, bytes] of Object.entries(cases)) {
+        const before = ctx.servers['a']!.received.length
+        const r = await raw(ctx.port, bytes, 2000)
+        const seen = ctx.servers['a']!.received.slice(before)
+        const port = String(ctx.servers['a']!.port)
+        out[name] = { statusLine: r.statusLine, origin: seen.map((x) => `${x.method} ${x.url} | ${seenHeaders(x.headers).join(' | ')}`.replace(port, '<a>')) }
+      }
+      return out
+    },
+  },
 ]
