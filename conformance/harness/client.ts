@@ -9,6 +9,8 @@ export interface RequestOptions {
   readonly body?: string
   /** Client source address (127.0.0.0/8 works on Linux loopback) for `balance source` and forwardfor. */
   readonly from?: string
+  /** A keep-alive agent to reuse connections; default: a fresh connection per request. */
+  readonly agent?: http.Agent
   /** Give up after this many ms (the reply is then `status: 0`). @default 5000 */
   readonly timeout?: number
 }
@@ -51,7 +53,7 @@ export function request(port: number, origin: number, options: RequestOptions = 
         method: options.method ?? 'GET',
         path: options.path ?? '/',
         headers: headers as unknown as http.OutgoingHttpHeaders,
-        agent: false,
+        agent: options.agent ?? false,
         ...(options.from !== undefined ? { localAddress: options.from } : {}),
       },
       (res) => {

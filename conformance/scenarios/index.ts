@@ -5,6 +5,7 @@ import { cookieScenarios } from './cookies.js'
 import { healthScenarios } from './health.js'
 import { proxyingScenarios } from './proxying.js'
 import { queueScenarios } from './queueing.js'
+import { routingScenarios } from './routing.js'
 import { tcpScenarios } from './tcp.js'
 
-export const scenarios: readonly Scenario[] = [...algorithmScenarios, ...cookieScenarios, ...queueScenarios, ...healthScenarios, ...proxyingScenarios, ...tcpScenarios]
+export const scenarios: readonly Scenario[] = [...algorithmScenarios, ...cookieScenarios, ...queueScenarios, ...healthScenarios, ...proxyingScenarios, ...routingScenarios, ...tcpScenarios]
