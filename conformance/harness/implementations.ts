@@ -88,16 +88,32 @@ function tempConfig(cfg: string): { file: string; cleanup(): void } {
   return { file, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
+/** Spawned load balancers still running: killed if the runner itself exits early (Ctrl-C, crash). */
+const live = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL')
+})
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const child of live) child.kill('SIGKILL')
+    process.exit(130)
+  })
+}
+
 async function spawnAndWait(cmd: string, args: string[], port: number, cleanup: () => void): Promise<Running> {
   let out = ''
   let exited = false
   const child: ChildProcess = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  live.add(child)
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()))
   child.stderr?.on('data', (c: Buffer) => (out += c.toString()))
-  const exit = new Promise<void>((resolve) => child.once('exit', () => {
-    exited = true
-    resolve()
-  }))
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true
+      live.delete(child)
+      resolve()
+    }),
+  )
   const stop = async (): Promise<void> => {
     if (!exited) {
       child.kill('SIGTERM')
