@@ -62,7 +62,7 @@ export type ProxyOptions = Omit<z.input<typeof ProxyOptionsSchema>, 'log' | 'err
   readonly rules?: Omit<RuleSetOptions, 'backends'> | undefined
 }
 
-/** Options of {@link Proxy.frontend}: a frontend's own options plus the backend of unrouted requests. */
+/** Options of {@link Proxy.frontend}: a frontend's own options plus the backend of unrouted requests (`spreadChecks` is the proxy's and ignored here). */
 export type FrontendOptions = ProxyOptions & {
   /**
    * Backend for requests no rule routes (checked by {@link ProxyFrontend.listen},
@@ -380,7 +380,7 @@ export class Proxy extends EventEmitter<ProxyEvents> {
     this.#ruleBackends = names
     const clock = this.#deps.clock
     this.#collector = new StatsCollector(() => clock.now())
-    this.#health = new HealthMonitor(this.#deps)
+    this.#health = new HealthMonitor(this.#deps, { spreadChecks: this.#options.spreadChecks })
     this.handler = (req, res) => {
       if (this.#closing !== undefined) return refuseClosing(res)
       this.#handler()(req, res)
@@ -581,7 +581,7 @@ export class Proxy extends EventEmitter<ProxyEvents> {
    * @throws {SwitchyardError} SWY_ERR_INVALID_OPTION naming the field
    */
   frontend(name: string, options: FrontendOptions = {}): ProxyFrontend {
-    const { defaultBackend, ...rest } = options
+    const { defaultBackend, spreadChecks: _proxyWide, ...rest } = options
     const o = parseOptions(ProxyOptionsSchema, rest, `frontend "${name}"`)
     const rules = rest.rules === undefined && rest.trustedProxies === undefined ? undefined : this.#compileRules(rest.rules ?? {}, rest.trustedProxies)
     const names = (rest.rules?.request ?? []).flatMap((r) => (r.action === 'use-backend' ? [r.backend] : []))

@@ -99,3 +99,10 @@ t.test('closing the proxy closes its frontends: 503 on the handler and on upgrad
   t.equal(raw, '503')
   t.end()
 })
+
+t.test('spreadChecks is proxy-wide: validated by createProxy, ignored by frontend()', (t) => {
+  t.throws(() => createProxy({ spreadChecks: 60 }), { code: 'SWY_ERR_INVALID_OPTION', message: /spreadChecks/ })
+  const proxy = createProxy({ spreadChecks: 10 })
+  t.equal(proxy.frontend('fe', { spreadChecks: 99 }).name, 'fe')
+  t.end()
+})

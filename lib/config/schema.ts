@@ -17,6 +17,7 @@ const GlobalSchema = z.strictObject({
   maxconn: count.optional(),
   hardStopAfter: ms.optional(),
   grace: ms.optional(),
+  spreadChecks: z.number().int().min(0).max(50).optional(),
 })
 
 const BindSchema = z.strictObject({
@@ -58,7 +59,7 @@ const FrontendSchema = z.strictObject({
   mode: z.enum(['http', 'tcp']).default('http'),
   bind: z.array(BindSchema).min(1),
   defaultBackend: z.string().min(1).optional(),
-  http: ProxyOptionsSchema.omit({ log: true }).optional(),
+  http: ProxyOptionsSchema.omit({ log: true, spreadChecks: true }).optional(),
   tcp: TcpSchema.optional(),
   maxconn: count.optional(),
   log: z.enum(['http', 'tcp']).optional(),

@@ -215,7 +215,7 @@ class Running implements RunningConfig {
     this.#config = config
     this.#options = options
     this.#deps = defaultDeps(options.deps)
-    this.proxy = createProxy({}, this.#deps)
+    this.proxy = createProxy({ spreadChecks: config.global?.spreadChecks }, this.#deps)
     this.#counter = new ConnectionCounter(config.global?.maxconn)
   }
 

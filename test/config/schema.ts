@@ -12,7 +12,7 @@ function errorOf(value: unknown): string {
 }
 
 const VALID = {
-  global: { maxconn: 100, hardStopAfter: 5000, grace: 0 },
+  global: { maxconn: 100, hardStopAfter: 5000, grace: 0, spreadChecks: 5 },
   frontends: [
     { name: 'www', bind: [{ host: '127.0.0.1', port: 0 }], defaultBackend: 'web', http: { monitorUri: '/up', timeouts: { client: 1000 } }, log: 'http', stats: { uri: '/stats', refresh: 0 }, maxconn: 10 },
     { name: 'db', mode: 'tcp', bind: [{ host: '*', port: 5432, acceptProxy: true }], defaultBackend: 'pg', tcp: { timeouts: { connect: 100, tunnel: 0 }, retries: 2, redispatch: true, server: { sendProxy: 'v2' }, servers: { a: { sendProxy: false } }, monitorNet: ['10.0.0.0/8'] } },
@@ -39,6 +39,7 @@ t.test('errors name the path, the value and the rule', (t) => {
     [{ frontends: [] }, /backends: .*record/],
     [{ ...VALID, extra: 1 }, /unknown key `extra`/],
     [{ ...VALID, global: { maxConn: 1 } }, /global: unknown key `maxConn`/],
+    [{ ...VALID, global: { spreadChecks: 51 } }, /global\.spreadChecks: .*got 51/],
     [{ frontends: [{ name: 'a', bind: [{ host: '127.0.0.1', port: 70000 }] }], backends: {} }, /frontends\[0\]\.bind\[0\]\.port: .*got 70000/],
     [{ frontends: [{ name: 'a', bind: [] }], backends: {} }, /frontends\[0\]\.bind: /],
     [{ frontends: [{ name: 'a', mode: 'udp', bind: [{ host: 'h', port: 1 }] }], backends: {} }, /frontends\[0\]\.mode: .*got "udp"/],
