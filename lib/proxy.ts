@@ -9,6 +9,8 @@ import type { Duplex } from 'node:stream'
 import { EventEmitter } from 'eventemitter3'
 import { createHttpBackend, type HttpBackend } from './adapters/http-backend.js'
 import { applyServerTimeouts, createHttpHandler, type HttpHandler } from './adapters/node-http.js'
+import { createClientErrorListener } from './adapters/client-error.js'
+import { compileErrorPages } from './adapters/error-pages.js'
 import type { BackendTimeouts, ErrorPages, FrontendTimeouts, HttpLogger, RetryOnKeyword } from './adapters/types.js'
 import { parseServerAddress } from './adapters/upstream.js'
 import { HttpPersistence, type CookieCounters } from './adapters/persistence.js'
@@ -525,7 +527,10 @@ export class Proxy extends EventEmitter<ProxyEvents> {
     for (const name of this.#ruleBackends) this.getBackend(name)
     const server = createServer(this.handler)
     server.on('upgrade', this.upgrade)
-    applyServerTimeouts(server, this.#handler().options)
+    const frontend = this.#handler().options
+    applyServerTimeouts(server, frontend)
+    // Requests Node rejects itself (slowloris 408, parse errors) get a page and a log line too.
+    server.on('clientError', createClientErrorListener({ pages: compileErrorPages(frontend.errorPages), log: this.#options.log as HttpLogger | undefined, stats: this.#collector }))
     this.#servers.add(server)
     server.once('close', () => this.#servers.delete(server))
     return new Promise((resolve, reject) => {

@@ -237,9 +237,11 @@ t.test('slowloris (headers dripped) is answered 408 within timeout http-request'
   const answers = await Promise.all(replies)
   clearInterval(drip)
   const elapsed = performance.now() - started
-  for (const a of answers) t.match(a, /^HTTP\/1\.1 408 /, 'Node answers 408 (applyServerTimeouts)')
+  for (const a of answers) t.match(a, /^HTTP\/1\.1 408 Request Time-out/, '408 within timeout http-request (applyServerTimeouts)')
   t.ok(elapsed < 2_500, `cut after ${Math.round(elapsed)} ms (timeout 400 ms, checking interval 100 ms)`)
   t.equal(run.ledger.perServer.get('s'), undefined, 'nothing reached the server')
+  await until(() => run.logs.length === 5)
+  t.same(run.logs.map((e) => `${e.status} ${e.termination} ${e.method}`), Array(5).fill('408 cR-- <BADREQ>'), 'each logged cR (the clientError listener of listen())')
   await run.hundredOk()
 })
 
