@@ -9,13 +9,19 @@
  * `inprocess` (a synchronous probe: the scheduling and state-machine cost
  * alone, no socket), and `baseline`: no monitor at all, just a bare
  * `net.connect()` + `destroy()` per server every `inter` ms with plain
- * timers — the floor any connect-per-check design pays.
+ * timers — the floor any connect-per-check design pays; and `haproxy`: the
+ * same servers and checks run by a real HAProxy (when the `haproxy` binary
+ * is installed), its CPU read from /proc — the reference the others are
+ * compared with.
  *
  * Usage: `node --import tsx bench/health.ts [--servers 1000] [--inter 100]
  * [--seconds 10] [--mode mixed]` or `npm run bench -- health`.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { connect } from 'node:net'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { connect, createServer, type AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { Backend } from '../lib/backend.js'
 import { HealthMonitor } from '../lib/health/monitor.js'
@@ -23,7 +29,7 @@ import type { ServerHealthOptions } from '../lib/health/options.js'
 import { defaultDeps } from '../lib/runtime.js'
 import { writeResults } from './results.js'
 
-type Mode = 'mixed' | 'tcp' | 'http' | 'inprocess' | 'baseline'
+type Mode = 'mixed' | 'tcp' | 'http' | 'inprocess' | 'baseline' | 'haproxy'
 
 interface Options {
   servers: number
@@ -31,6 +37,7 @@ interface Options {
   seconds: number
   mode: Mode
   targets: number
+  haproxyChecks: 'tcp' | 'mixed' | 'http'
 }
 
 function parse(args: readonly string[]): Options {
@@ -44,6 +51,7 @@ function parse(args: readonly string[]): Options {
     seconds: Number(get('seconds', '10')),
     mode: get('mode', 'mixed') as Mode,
     targets: Number(get('targets', '4')),
+    haproxyChecks: get('haproxy-checks', 'tcp') as Options['haproxyChecks'],
   }
 }
 
@@ -123,6 +131,78 @@ async function runBaseline(options: Options, ports: readonly number[]): Promise<
   console.log(`results: ${writeResults('health-baseline', result)}`)
 }
 
+/** A TCP port free right now on 127.0.0.1. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** CPU time (user + system) of a process, in microseconds, from /proc. */
+function processCpu(pid: number): { user: number; system: number } {
+  const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim())
+  // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return { user: (Number(fields[11]) * 1e6) / ticks, system: (Number(fields[12]) * 1e6) / ticks }
+}
+
+/**
+ * HAProxy checking the same servers the same way: TCP connect checks, or
+ * with `--haproxy-checks mixed|http` half or all `option httpchk`. Its checks
+ * are not counted, so checksPerSecond is the configured rate; `serversDown`
+ * (from its log) shows whether they all passed.
+ */
+async function runHaproxy(options: Options, targets: { tcp: number[]; web: number[] }): Promise<void> {
+  const { servers, inter, seconds } = options
+  const mode = `haproxy-${options.haproxyChecks}`
+  const lines = ['global', '  maxconn 4000', 'defaults', '  mode tcp', '  timeout connect 1s', '  timeout client 5s', '  timeout server 5s', '  timeout check 1s']
+  const tcp: string[] = ['backend checks_tcp']
+  const web: string[] = ['backend checks_http', '  option httpchk GET /']
+  for (let i = 0; i < servers; i++) {
+    const http = mode === 'haproxy-http' || (mode === 'haproxy-mixed' && i % 2 === 1)
+    const ports = http ? targets.web : targets.tcp
+    ;(http ? web : tcp).push(`  server s${i} 127.0.0.1:${ports[i % ports.length]!} check inter ${inter}`)
+  }
+  const file = join(tmpdir(), `switchyard-bench-health-${process.pid}.cfg`)
+  // HAProxy refuses to start without a listener (and port 0): bind a free port.
+  const frontend = ['frontend idle', `  bind 127.0.0.1:${await freePort()}`, '  default_backend checks_tcp']
+  writeFileSync(file, [...lines, ...frontend, ...tcp, ...web].join('\n') + '\n')
+  const child = spawn('haproxy', ['-f', file, '-db'], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let log = ''
+  child.stderr!.on('data', (chunk) => (log += String(chunk)))
+  try {
+    await sleep(2000)
+    if (child.exitCode !== null) throw new Error(`haproxy exited: ${log}`)
+    const before = processCpu(child.pid!)
+    const wall = performance.now()
+    await sleep(seconds * 1000)
+    const after = processCpu(child.pid!)
+    const elapsed = performance.now() - wall
+    const user = after.user - before.user
+    const system = after.system - before.system
+    const result = {
+      mode,
+      servers,
+      inter,
+      seconds: Math.round(elapsed) / 1000,
+      checksPerSecond: Math.round((servers * 1000) / inter),
+      serversDown: (log.match(/is DOWN/g) ?? []).length,
+      cpuPercentOfOneCore: Math.round(((user + system) / 1000 / elapsed) * 1000) / 10,
+      userPercent: Math.round((user / 1000 / elapsed) * 1000) / 10,
+      systemPercent: Math.round((system / 1000 / elapsed) * 1000) / 10,
+    }
+    console.table([result])
+    console.log(`results: ${writeResults('health-haproxy', result)}`)
+  } finally {
+    child.kill('SIGTERM')
+  }
+}
+
 export async function run(args: string[]): Promise<void> {
   const options = parse(args)
   const { servers, inter, seconds, mode } = options
@@ -130,6 +210,10 @@ export async function run(args: string[]): Promise<void> {
   try {
     if (mode === 'baseline') {
       await runBaseline(options, targets!.tcp)
+      return
+    }
+    if (mode === 'haproxy') {
+      await runHaproxy(options, targets!)
       return
     }
     const specs = Array.from({ length: servers }, (_, i) => {

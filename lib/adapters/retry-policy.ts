@@ -2,6 +2,7 @@
  * Retry and redispatch decisions (HAProxy §7), as pure functions of the
  * compiled policy, the retry number and the server's state.
  */
+import { shouldRedispatch as redispatchDue } from './redispatch.js'
 import type { ServerView } from '../balance/types.js'
 import { MAX_TURNAROUND_DELAY } from '../options/defaults.js'
 import type { FailureKind } from './failure.js'
@@ -76,15 +77,9 @@ export function mayHaveReachedServer(kind: FailureKind): boolean {
 }
 
 /**
- * HAProxy `stream_choose_redispatch`: at retry number `k` (1, 2, …), abandon the
- * current server for another one?
+ * HAProxy `stream_choose_redispatch` for an HTTP retry (see `redispatch.ts`).
  * @param everyRetry the backend has several usable active servers and a non-hash algorithm
  */
 export function shouldRedispatch(policy: RetryPolicy, k: number, server: ServerView, everyRetry: boolean): boolean {
-  const interval = policy.redispatch
-  if (interval === 0) return false
-  if (!server.usable || server.operational === 'starting') return true
-  // P > 0: every P-th retry; N < 0: every (retries + 1 + N)-th, so −1 is the last one.
-  const period = interval > 0 ? interval : policy.retries + 1 + interval
-  return (period > 0 && k % period === 0) || everyRetry
+  return redispatchDue(policy.redispatch, policy.retries, k, server, everyRetry)
 }

@@ -8,6 +8,7 @@
  * `hash-fn.ts` take a range, and addresses are parsed in place.
  */
 import { avalanche as mix, hashFunction, type HashFn } from './hash-fn.js'
+import { isMapped, parseAddress } from '../rules/ip.js'
 import type { BalanceConfig, HashKeySpec, PickRequest } from './types.js'
 
 /** Hashes the key of a request; `undefined` when the request has no key. */
@@ -69,113 +70,20 @@ export function createKeyHasher(config: KeyHashConfig): KeyHasher {
 
 // ---------------------------------------------------------------- source
 
-/** Groups of the IPv6 address being parsed (module scratch: parsing never re-enters). */
-const groups = new Uint16Array(8)
+/** Words of the address being hashed (module scratch: hashing never re-enters). */
+const words = new Uint32Array(4)
 
 /**
  * The `balance source` integer of an address text, or −1 when it is not an
  * IP address: IPv4 → big-endian integer; IPv6 → XOR of its 32-bit words;
  * IPv4-mapped IPv6 → the IPv4 integer. An IPv6 zone (`%eth0`) is ignored.
+ * Parsing is the one the rules use (strict: `010.0.0.1` is not an address).
  */
 export function addressHash(text: string): number {
-  let end = text.indexOf('%')
-  if (end < 0) end = text.length
-  if (text.indexOf(':') < 0) return parseIPv4(text, 0, end)
-  if (!parseIPv6(text, end)) return -1
-  const g = groups
-  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
-    return ((g[6]! << 16) | g[7]!) >>> 0
-  }
-  return (((g[0]! << 16) | g[1]!) ^ ((g[2]! << 16) | g[3]!) ^ ((g[4]! << 16) | g[5]!) ^ ((g[6]! << 16) | g[7]!)) >>> 0
-}
-
-/** A strict dotted quad in text[start, end) as an unsigned integer, or −1. */
-function parseIPv4(text: string, start: number, end: number): number {
-  let value = 0
-  let parts = 0
-  let i = start
-  for (;;) {
-    let octet = 0
-    let digits = 0
-    while (i < end) {
-      const c = text.charCodeAt(i) - 48
-      if (c < 0 || c > 9) break
-      octet = octet * 10 + c
-      digits++
-      i++
-    }
-    if (digits === 0 || digits > 3 || octet > 255) return -1
-    value = value * 256 + octet
-    parts++
-    if (parts === 4) return i === end ? value : -1
-    if (i >= end || text.charCodeAt(i) !== 46 /* . */) return -1
-    i++
-  }
-}
-
-/** Value of a hexadecimal digit, or −1. */
-function hexValue(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48
-  const l = c | 0x20 // ASCII lower case
-  if (l >= 97 && l <= 102) return l - 87
-  return -1
-}
-
-/**
- * Parses an IPv6 address in text[0, end) into {@link groups}: up to eight
- * hex groups, one `::` and an optional trailing dotted quad. Returns false
- * on malformed input.
- */
-function parseIPv6(text: string, end: number): boolean {
-  const g = groups
-  let count = 0 // groups written so far
-  let gap = -1 // index in g where `::` stands
-  let i = 0
-  if (end >= 2 && text.charCodeAt(0) === 58 && text.charCodeAt(1) === 58) {
-    gap = 0
-    i = 2
-  }
-  while (i < end) {
-    if (count === 8) return false
-    let value = 0
-    let digits = 0
-    const groupStart = i
-    while (i < end) {
-      const v = hexValue(text.charCodeAt(i))
-      if (v < 0) break
-      value = value * 16 + v
-      digits++
-      i++
-    }
-    if (i < end && text.charCodeAt(i) === 46 /* . */) {
-      // Trailing IPv4: it fills the last two groups.
-      if (count > 6) return false
-      const v4 = parseIPv4(text, groupStart, end)
-      if (v4 < 0) return false
-      g[count++] = v4 >>> 16
-      g[count++] = v4 & 0xffff
-      break
-    }
-    if (digits === 0 || digits > 4) return false
-    g[count++] = value
-    if (i === end) break
-    if (text.charCodeAt(i) !== 58 /* : */) return false
-    i++
-    if (i < end && text.charCodeAt(i) === 58) {
-      if (gap >= 0) return false
-      gap = count
-      i++
-    } else if (i === end) {
-      return false // a single trailing ':'
-    }
-  }
-  if (gap < 0) return count === 8
-  if (count === 8) return false // `::` must stand for at least one group
-  // Move the groups after the gap to the end and zero the gap.
-  const tail = count - gap
-  for (let k = 1; k <= tail; k++) g[8 - k] = g[count - k]!
-  for (let k = gap; k < 8 - tail; k++) g[k] = 0
-  return true
+  const family = parseAddress(text, 0, text.length, words)
+  if (family === 0) return -1
+  if (family === 4 || isMapped(words)) return words[3]!
+  return (words[0]! ^ words[1]! ^ words[2]! ^ words[3]!) >>> 0
 }
 
 // ---------------------------------------------------------------- uri

@@ -19,6 +19,11 @@ export interface GlobalConfig {
   readonly hardStopAfter?: number | undefined
   /** Time listeners stay open after a stop was asked, ms. HAProxy: `grace`. @default 0 */
   readonly grace?: number | undefined
+  /**
+   * Jitter of health-check intervals, percent 0..50 (for `new HealthMonitor(deps, { spreadChecks })`;
+   * `createProxy` does not take it yet). HAProxy: `spread-checks`. @default 0
+   */
+  readonly spreadChecks?: number | undefined
 }
 
 /** One listening address. HAProxy: `bind <host>:<port> [accept-proxy]` or `listen <name> <host>:<port>`. */

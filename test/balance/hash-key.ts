@@ -47,6 +47,8 @@ t.test('source: missing or unparsable address → undefined', async (t) => {
     '', 'abc', '1.2.3', '1.2.3.4.5', '256.1.1.1', '1.2.3.', '1..2.3', '1234.1.1.1', '.1.2.3', '1.2.3.4x',
     ':::', '1::2::3', '1:2:3:4:5:6:7:8:9', '12345::', ':1', '1:', '1:2:3:4:5:6:7::8', '1:2:3:4:5:6:7:8::',
     '1:2:3:4:5:6:7', '::g', '::1.2.3', '1:2:3:4:5:6:7:1.2.3.4', '::1a.2.3.4', 'unix:/tmp/sock', '1:2:3:4:5:6:7:8:', '::1g', '1:2;3::',
+    // Leading zeros: read as octal by some parsers, refused like the rules' parser does.
+    '010.0.0.1',
   ]
   for (const addr of bad) {
     t.equal(plain({ source: addr }), undefined, JSON.stringify(addr))

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { shouldRedispatch } from '../../lib/adapters/tcp-retry.js'
+import { shouldRedispatch } from '../../lib/adapters/redispatch.js'
 import type { ServerView } from '../../lib/balance/types.js'
 import { makeServers } from '../fixtures/servers.js'
 
@@ -26,10 +26,12 @@ t.test('interval N < −1: every (retries + 1 + N)-th retry; a period ≤ 0 neve
   t.same([1, 2].map((k) => shouldRedispatch(-5, 2, k, up, false)), [false, false])
 })
 
-t.test('a down or starting server is always left; stopping is not', async (t) => {
+t.test('a down, starting or maintenance server is always left; stopping and drain are not', async (t) => {
   t.equal(shouldRedispatch(-1, 3, 1, state('down'), false), true)
   t.equal(shouldRedispatch(-1, 3, 1, state('starting'), false), true)
+  t.equal(shouldRedispatch(-1, 3, 1, { ...up, admin: 'maint' } as ServerView, false), true)
   t.equal(shouldRedispatch(-1, 3, 1, state('stopping'), false), false)
+  t.equal(shouldRedispatch(-1, 3, 1, { ...up, admin: 'drain', weight: 0, eweight: 0, usable: false } as ServerView, false), false)
 })
 
 t.test('several usable actives and no hashing: every retry', async (t) => {
