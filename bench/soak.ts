@@ -22,6 +22,8 @@
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { readdirSync } from 'node:fs'
+import { cpus, loadavg } from 'node:os'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import http from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
@@ -117,7 +119,9 @@ async function upstreams(): Promise<void> {
 
 // ── role: the proxy (the measured process) ───────────────────────────────────
 
-function sample(): { rss: number; heap: number; fds: number; handles: number } {
+const loopDelay = monitorEventLoopDelay({ resolution: 10 })
+
+function sample(): { rss: number; heap: number; fds: number; handles: number; loopP99: number } {
   const gc = (globalThis as { gc?: () => void }).gc
   gc?.()
   return {
@@ -126,6 +130,7 @@ function sample(): { rss: number; heap: number; fds: number; handles: number } {
     fds: readdirSync('/proc/self/fd').length,
     // Everything that keeps the loop alive (sockets, servers, timers), except immediates of this very tick.
     handles: process.getActiveResourcesInfo().filter((r) => r !== 'Immediate').length,
+    loopP99: loopDelay.percentile(99) / 1e6,
   }
 }
 
@@ -135,12 +140,14 @@ async function proxyRole(ports: number[]): Promise<void> {
   const be = proxy.addBackend('be', { ...safe.backend, balance: 'leastconn' })
   ports.forEach((port, i) => be.addServer(`s${i + 1}`, { ...safe.server, address: `127.0.0.1:${port}`, maxconn: MAXCONN }))
   const server = await proxy.listen(0)
+  loopDelay.enable()
   let failures = 0
   be.on('lease:release', (_lease, outcome) => {
     if (outcome !== 'ok') failures++
   })
   process.on('message', (m: Message) => {
     if (m.type === 'sample') send({ type: 'sample', ...sample(), failures })
+    if (m.type === 'reset-loop') loopDelay.reset()
   })
   send({ type: 'ready', port: (server.address() as AddressInfo).port })
 }
@@ -328,7 +335,7 @@ async function main(): Promise<void> {
   const load = spawnRole('load')
   children.push(load)
   await next(load, 'ready')
-  const probe = async (): Promise<{ rss: number; heap: number; fds: number; handles: number; failures: number }> => {
+  const probe = async (): Promise<{ rss: number; heap: number; fds: number; handles: number; loopP99: number; failures: number }> => {
     px.send({ type: 'sample' })
     return (await next(px, 'sample')) as never
   }
@@ -340,6 +347,8 @@ async function main(): Promise<void> {
   await delay(3_000) // let the capacity burst's connections idle out
   const preLoad = await probe()
   up.send({ type: 'reset-max' })
+  px.send({ type: 'reset-loop' })
+  const loadBefore = loadavg()[0]!
   console.log(`soak: capacity ${Math.round(capacityRps)} req/s (closed loop, 32 in flight); paced rate ${rate} req/s (${((rate / capacityRps) * 100).toFixed(0)} % of capacity) for ${duration} s, warm-up ${warmup} s`)
 
   load.send({ type: 'paced', port, rate, seconds: duration })
@@ -355,6 +364,8 @@ async function main(): Promise<void> {
     if (samples.length === 0 || t - samples[samples.length - 1]!.t >= sampleEvery / 1000) samples.push({ t, ...(await probe()) })
   }
   const loadEnd = performance.now()
+  const loadAfter = loadavg()[0]!
+  const proxyLoopP99 = (await probe()).loopP99
   // Back to baseline within 5 s of the load stopping?
   let after = await probe()
   while ((after.fds > preLoad.fds || after.handles > preLoad.handles) && performance.now() - loadEnd < 5_000) {
@@ -399,6 +410,9 @@ async function main(): Promise<void> {
     handlesBefore: preLoad.handles,
     handlesAfter: after.handles,
     settledMs: Math.round(settledIn),
+    proxyEventLoopDelayP99: +proxyLoopP99.toFixed(2),
+    loadAverage1m: [+loadBefore.toFixed(2), +loadAfter.toFixed(2)],
+    cores: cpus().length,
     upstreamMaxOpen: maxOpen,
     upstreamBound: bound,
     upstreamAccepted: upstreamStats.reduce((a, s) => a + s.accepted, 0),
@@ -418,6 +432,9 @@ async function main(): Promise<void> {
   const { samples: _s, ...brief } = summary
   console.log(JSON.stringify(brief, null, 2))
   for (const [name, ok] of checks) console.log(`${ok ? 'PASS' : 'FAIL'} ${name}`)
+  if (Math.max(loadBefore, loadAfter) > cpus().length || r.lateStarts > r.sent / 100) {
+    console.log(`note: the machine was busy (load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)} on ${cpus().length} cores, ${r.lateStarts} late starts of the generator): latency figures are not meaningful; rerun on a quiet machine`)
+  }
   console.log(`results: ${file}`)
   kill()
   process.exitCode = checks.every(([, ok]) => ok) ? 0 : 1
