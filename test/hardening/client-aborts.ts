@@ -25,6 +25,9 @@ t.test('client abort while connecting: CC, the connect abandoned', async (t) => 
   t.equal(line.termination, 'CC--')
   t.same(released, ['client-abort'], 'the lease went back once, as a client abort')
   await run.verify()
+  await be.removeServer('hole')
+  be.addServer('back', { address: (await ledgerServer(t, 'back', run.ledger)).address })
+  await run.hundredOk()
 })
 
 t.test('client abort in the queue: CQ and a queue:abort event; the queue slot is freed', async (t) => {

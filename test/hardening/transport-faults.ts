@@ -96,6 +96,10 @@ t.test('refused connects on a single server: 503 SC, a connect-error outcome per
   t.equal(line.retries, 2)
   t.same(outcomes, ['connect-error'], 'one lease, released once with connect-error')
   await run.verify()
+  // Recovery: the server comes back (a live one replaces it).
+  await be.removeServer('gone')
+  be.addServer('back', { address: (await ledgerServer(t, 'back', run.ledger)).address })
+  await run.hundredOk()
 })
 
 t.test('timed-out connects: 503 sC after (retries + 1) × timeout connect', async (t) => {
@@ -110,6 +114,9 @@ t.test('timed-out connects: 503 sC after (retries + 1) × timeout connect', asyn
   t.ok(performance.now() - started >= 290, 'two attempts of 150 ms each')
   t.equal((await run.logOf(a.id)).termination, 'sC--')
   await run.verify()
+  await be.removeServer('hole')
+  be.addServer('back', { address: (await ledgerServer(t, 'back', run.ledger)).address })
+  await run.hundredOk()
 })
 
 t.test('a server that never answers: 504 sH after timeout server; POST not replayed', async (t) => {
