@@ -48,8 +48,9 @@ t.test('health flaps: a server whose checks fail and recover repeatedly under lo
   await run.listen()
   const flapping = (async () => {
     for (let i = 0; i < 4; i++) {
-      // Refused connects fail the checks (pooled connections stay: resetting them too is the reset tests' job).
+      // Refused connects fail the checks; established (pooled) connections are reset too.
       await fp.refuse()
+      fp.resetAll()
       await until(() => transitions.at(-1) === 'down:b', 3_000)
       await fp.accept()
       await until(() => transitions.at(-1) === 'up:b', 3_000)
