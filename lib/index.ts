@@ -8,7 +8,9 @@ export {
   ProxyBackend,
   type BackendOptions,
   type CloseOptions,
+  type FrontendOptions,
   type ProxyEvents,
+  type ProxyFrontend,
   type ProxyOptions,
   type RouteOptions,
   type RuleStats,
@@ -210,3 +212,6 @@ export { PROXY_V1_MAX_LENGTH, PROXY_V2_MAX_LENGTH, PROXY_V2_SIGNATURE } from './
 export type { ProxyEndpoint, ProxyHeader, ProxyParseResult, ProxyTlv } from './proxy-protocol/types.js'
 export { loadHaproxyConfig, type LoadHaproxyOptions } from './config/haproxy/load.js'
 export type { BindConfig, ConfigWarning, FrontendConfig, GlobalConfig, LoadedConfig, StatsPageConfig, SwitchyardConfig } from './config/types.js'
+export { parseSwitchyardConfig, SwitchyardConfigSchema } from './config/schema.js'
+export { checkConfig, startConfig, DEFAULT_HARD_STOP_AFTER, type Listener, type ReloadReport, type RunningConfig, type StartOptions, type StopOptions } from './config/start.js'
+export { formatHttpLog, formatLogDate, formatRequestLine, formatTcpLog, type LogLineContext } from './stats/httplog.js'

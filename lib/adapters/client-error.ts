@@ -50,6 +50,7 @@ export function createClientErrorListener(ctx: ClientErrorContext): (err: Error 
           server: '<NOSRV>',
           method: '<BADREQ>',
           uri: '',
+          httpVersion: '',
           Tq: -1,
           Tw: -1,
           Tc: -1,

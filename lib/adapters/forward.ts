@@ -262,6 +262,7 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
         server: this.#server?.name ?? '<NOSRV>',
         method: req.method!,
         uri: req.url!,
+        httpVersion: req.httpVersion,
         Tq: this.#tq,
         Tw: this.#tw,
         Tc: this.#tc,
@@ -505,7 +506,9 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
       queueMicrotask(this.#retryNow)
       return
     }
-    this.#arm(RETRY_TIMER, kind === 'conn-failure' || kind === 'connect-timeout' ? policy.turnaround : 0)
+    // The turn-around delay follows a connection error only: HAProxy 2.6 retries at once after
+    // `timeout connect` (checked against haproxy by the conformance suite, timeout-connect-retries-503).
+    this.#arm(RETRY_TIMER, kind === 'conn-failure' ? policy.turnaround : 0)
   }
 
   readonly #retryNow = (): void => {
