@@ -9,8 +9,6 @@ import type { Duplex } from 'node:stream'
 import { EventEmitter } from 'eventemitter3'
 import { createHttpBackend, type HttpBackend } from './adapters/http-backend.js'
 import { applyServerTimeouts, createHttpHandler, type HttpHandler } from './adapters/node-http.js'
-import { createClientErrorListener } from './adapters/client-error.js'
-import { compileErrorPages } from './adapters/error-pages.js'
 import type { BackendTimeouts, ErrorPages, FrontendTimeouts, HttpLogger, ResolvedHttpFrontendOptions, RetryOnKeyword } from './adapters/types.js'
 import { parseServerAddress } from './adapters/upstream.js'
 import { HttpPersistence, type CookieCounters } from './adapters/persistence.js'
@@ -561,9 +559,8 @@ export class Proxy extends EventEmitter<ProxyEvents> {
   #listen(handler: Proxy['handler'], upgrade: Proxy['upgrade'], options: ResolvedHttpFrontendOptions, log: HttpLogger | undefined, port: number, host: string): Promise<Server> {
     const server = createServer(handler)
     server.on('upgrade', upgrade)
-    applyServerTimeouts(server, options)
-    // Requests Node rejects itself (slowloris 408, parse errors) get a page and a log line too.
-    server.on('clientError', createClientErrorListener({ pages: compileErrorPages(options.errorPages), log, stats: this.#collector }))
+    // Requests Node rejects itself (slowloris 408, parse errors) get a page, a log line and a count too.
+    applyServerTimeouts(server, { timeouts: options.timeouts, errorPages: options.errorPages, log, stats: this.#collector })
     this.#servers.add(server)
     server.once('close', () => this.#servers.delete(server))
     return new Promise((resolve, reject) => {

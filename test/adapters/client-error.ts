@@ -14,6 +14,7 @@ t.test('classifyClientError: Node codes to HAProxy statuses and termination stat
     ['HPE_HEADER_OVERFLOW', 431, 'PR'],
     ['HPE_INVALID_METHOD', 400, 'PR'],
     ['HPE_INVALID_TRANSFER_ENCODING', 400, 'PR'],
+    ['HPE_CHUNK_EXTENSIONS_OVERFLOW', 413, 'PR'],
     [undefined, 400, 'PR'],
   ]
   for (const [code, status, termination] of table) t.same(classifyClientError(code), [status, termination], String(code))
@@ -46,6 +47,11 @@ t.test('resets and gone clients: destroyed, no answer, no log line, no count', (
   const gone = fakeSocket(false)
   listener(Object.assign(new Error('bad'), { code: 'HPE_INVALID_METHOD' }), gone)
   t.equal(gone.destroyed, true)
+  // Node's rule: a connection that already got (part of) a response gets nothing more.
+  const answered = Object.assign(fakeSocket(true), { bytesWritten: 10 })
+  listener(Object.assign(new Error('bad'), { code: 'HPE_INVALID_METHOD' }), answered)
+  t.equal(answered.destroyed, true)
+  t.equal(answered.written, '')
   t.same(logs, [])
   t.same(counted, [])
   t.end()
@@ -60,6 +66,16 @@ t.test('a throwing log hook does not stop the answer; without a log hook it answ
   const b = fakeSocket(true)
   silent(new Error('no code'), b)
   t.match(b.written, /^HTTP\/1\.1 400 Bad request\r\n/)
+  const logs: HttpLogEntry[] = []
+  const counted: number[] = []
+  const c = fakeSocket(true)
+  createClientErrorListener({ pages: BUILTIN_ERROR_PAGES, log: (e) => logs.push(e), stats: { exchange: () => {}, local: (st, bytes) => counted.push(st, bytes) } })(
+    Object.assign(new Error('ext'), { code: 'HPE_CHUNK_EXTENSIONS_OVERFLOW' }),
+    c,
+  )
+  t.equal(c.written, 'HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n', "Node's own 413 (no page for it)")
+  t.same(logs.map((e) => [e.status, e.termination, e.bytesOut]), [[413, 'PR--', 0]])
+  t.same(counted, [413, 0])
   t.end()
 })
 
