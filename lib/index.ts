@@ -51,6 +51,7 @@ export type {
 } from './balance/types.js'
 export { MAX_WEIGHT, WEIGHT_SCALE, isSaturated, type ServerSpec } from './server.js'
 export { resolveBalance, type BalanceOptions } from './options/balance.js'
+export { safeDefaults, type SafeBackendDefaults, type SafeDefaults, type SafeProxyDefaults, type SafeServerDefaults } from './options/safe-defaults.js'
 export { Backend, type BackendCounters, type BackendOptions as CoreBackendOptions, type ServerCounters } from './backend.js'
 export type { BackendEvents } from './events.js'
 export type { AcquireRequest, Admission, Lease, LeaseOutcome } from './queue/types.js'

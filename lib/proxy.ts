@@ -557,15 +557,16 @@ export class Proxy extends EventEmitter<ProxyEvents> {
    */
   listen(port = 0, host = '127.0.0.1'): Promise<Server> {
     for (const name of this.#ruleBackends) this.getBackend(name)
-    return this.#listen(this.handler, this.upgrade, this.connect, this.#handler().options, port, host)
+    return this.#listen(this.handler, this.upgrade, this.connect, this.#handler().options, this.#options.log as HttpLogger | undefined, port, host)
   }
 
   /** Starts a server for `handler`, tracked for {@link close}. */
-  #listen(handler: Proxy['handler'], upgrade: Proxy['upgrade'], connect: Proxy['connect'], options: { readonly timeouts: FrontendTimeouts }, port: number, host: string): Promise<Server> {
+  #listen(handler: Proxy['handler'], upgrade: Proxy['upgrade'], connect: Proxy['connect'], options: ResolvedHttpFrontendOptions, log: HttpLogger | undefined, port: number, host: string): Promise<Server> {
     const server = createServer(handler)
     server.on('upgrade', upgrade)
     server.on('connect', connect)
-    applyServerTimeouts(server, options)
+    // Requests Node rejects itself (slowloris 408, parse errors) get a page, a log line and a count too.
+    applyServerTimeouts(server, { timeouts: options.timeouts, errorPages: options.errorPages, log, stats: this.#collector })
     this.#servers.add(server)
     server.once('close', () => this.#servers.delete(server))
     return new Promise((resolve, reject) => {
@@ -621,7 +622,7 @@ export class Proxy extends EventEmitter<ProxyEvents> {
       },
       listen: (port = 0, host = '127.0.0.1') => {
         for (const backend of names) this.getBackend(backend)
-        return this.#listen(handler, upgrade, connect, current().options, port, host)
+        return this.#listen(handler, upgrade, connect, current().options, o.log as HttpLogger | undefined, port, host)
       },
     }
   }

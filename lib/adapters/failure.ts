@@ -30,3 +30,13 @@ export function classifyFailure(err: Error, connected: boolean): FailureKind {
   if (code === 'ECONNRESET' || code === 'EPIPE') return 'empty-response'
   return 'junk-response'
 }
+
+/**
+ * The termination state of a final connection failure: `RC` when the local side
+ * ran out of resources (no file descriptor, no ephemeral port), as HAProxy's
+ * first character `R` says; `fallback` (`SC`) otherwise. Same 503 either way.
+ */
+export function connectTermination(err: Error, fallback: string): string {
+  const code = (err as { code?: unknown }).code
+  return code === 'EMFILE' || code === 'ENFILE' || code === 'EADDRNOTAVAIL' ? 'RC' : fallback
+}

@@ -34,7 +34,7 @@ import type { RuleSet } from '../rules/rule-set.js'
 import type { RequestVerdict } from '../rules/types.js'
 import type { ExchangeObserver } from '../stats/hook.js'
 import type { ErrorPageTable } from './error-pages.js'
-import { classifyFailure, type FailureKind } from './failure.js'
+import { classifyFailure, connectTermination, type FailureKind } from './failure.js'
 import type { HttpBackend } from './http-backend.js'
 import { plainAddress } from './networks.js'
 import { replaceCookieHeader, unansweredFlags } from './persistence.js'
@@ -477,7 +477,7 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
     }
     this.#release(OUTCOMES[kind])
     const [status, termination] = ANSWERS[kind as Exclude<FailureKind, 'status'>]
-    this.#answer(status, termination)
+    this.#answer(status, kind === 'conn-failure' ? connectTermination(err, termination) : termination)
   }
 
   /** A replay is possible: the body (if any) can be sent again, and, when the request may have reached the server, it is allowed to be sent twice. */

@@ -25,6 +25,7 @@ import type { RuleSet } from '../rules/rule-set.js'
 import type { RequestVerdict } from '../rules/types.js'
 import { systemScheduler } from '../runtime.js'
 import type { Scheduler } from '../types.js'
+import { createClientErrorListener } from './client-error.js'
 import { compileErrorPages, sendPage, writeRawPage } from './error-pages.js'
 import { HttpExchange } from './exchange.js'
 import type { HandlerContext } from './forward.js'
@@ -92,9 +93,6 @@ export interface HttpHandler {
 /** Servers that already have switchyard's `clientError` listener. */
 const WITH_CLIENT_ERROR = new WeakSet<Server>()
 
-/** Node's own answer for oversized chunk extensions (switchyard has no page for 413). */
-const CHUNK_EXTENSIONS_413 = 'HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n'
-
 /**
  * Sets the embedding server's own timeouts from the frontend options: a request
  * whose headers take longer than `timeout http-request` gets HAProxy's 408 page,
@@ -102,26 +100,18 @@ const CHUNK_EXTENSIONS_413 = 'HTTP/1.1 413 Payload Too Large\r\nConnection: clos
  * `listen()` (Node reads `connectionsCheckingInterval` when listening).
  * `requestTimeout` is disabled: request bodies are governed by `timeout client`
  * (inactivity). Also answers the requests Node's parser refuses with HAProxy's
- * pages (400, 431; `errorPages` replaces them) instead of Node's bare status lines:
- * a `clientError` listener, added once per server.
+ * pages (400, 431; `errorPages` replaces them) instead of Node's bare status lines,
+ * logged through `log` (method `<BADREQ>`, `cR--`/`PR--`) and counted in `stats`
+ * when given: a `clientError` listener, added once per server (client-error.ts).
  * HAProxy: `timeout http-request`, `timeout http-keep-alive`, `errorfile 400|408`.
  */
-export function applyServerTimeouts(server: Server, options: { readonly timeouts: FrontendTimeouts; readonly errorPages?: ErrorPages | undefined }): void {
+export function applyServerTimeouts(
+  server: Server,
+  options: { readonly timeouts: FrontendTimeouts; readonly errorPages?: ErrorPages | undefined; readonly log?: HttpLogger | undefined; readonly stats?: ExchangeObserver | undefined },
+): void {
   if (!WITH_CLIENT_ERROR.has(server)) {
     WITH_CLIENT_ERROR.add(server)
-    const pages = compileErrorPages(options.errorPages ?? {})
-    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-      // Node's own rule: answer only while nothing was written on the connection.
-      if (err.code === 'ECONNRESET' || !socket.writable || ((socket as Duplex & { bytesWritten?: number }).bytesWritten ?? 0) !== 0) {
-        socket.destroy()
-        return
-      }
-      if (err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') {
-        socket.end(CHUNK_EXTENSIONS_413)
-        return
-      }
-      writeRawPage(socket, pages[err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400])
-    })
+    server.on('clientError', createClientErrorListener({ pages: compileErrorPages(options.errorPages ?? {}), log: options.log, stats: options.stats }))
   }
   const { httpRequest, httpKeepAlive } = options.timeouts
   server.requestTimeout = 0

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { classifyFailure } from '../../lib/adapters/failure.js'
+import { classifyFailure, connectTermination } from '../../lib/adapters/failure.js'
 import { SwitchyardError } from '../../lib/errors.js'
 
 function coded(code: string): Error {
@@ -23,4 +23,10 @@ t.test('classification table', async (t) => {
     [new Error('no code'), true, 'junk-response'],
   ]
   for (const [err, connected, kind] of table) t.equal(classifyFailure(err, connected), kind, `${err.message} connected=${connected}`)
+})
+
+t.test('connect failures for lack of local resources are RC, others keep their state', async (t) => {
+  for (const code of ['EMFILE', 'ENFILE', 'EADDRNOTAVAIL']) t.equal(connectTermination(coded(code), 'SC'), 'RC', code)
+  t.equal(connectTermination(coded('ECONNREFUSED'), 'SC'), 'SC')
+  t.equal(connectTermination(new Error('no code'), 'SC'), 'SC')
 })
