@@ -8,7 +8,9 @@ export {
   ProxyBackend,
   type BackendOptions,
   type CloseOptions,
+  type FrontendOptions,
   type ProxyEvents,
+  type ProxyFrontend,
   type ProxyOptions,
   type RouteOptions,
   type RuleStats,
@@ -49,6 +51,7 @@ export type {
 } from './balance/types.js'
 export { MAX_WEIGHT, WEIGHT_SCALE, isSaturated, type ServerSpec } from './server.js'
 export { resolveBalance, type BalanceOptions } from './options/balance.js'
+export { safeDefaults, type SafeBackendDefaults, type SafeDefaults, type SafeProxyDefaults, type SafeServerDefaults } from './options/safe-defaults.js'
 export { Backend, type BackendCounters, type BackendOptions as CoreBackendOptions, type ServerCounters } from './backend.js'
 export type { BackendEvents } from './events.js'
 export type { AcquireRequest, Admission, Lease, LeaseOutcome } from './queue/types.js'
@@ -211,3 +214,6 @@ export { PROXY_V1_MAX_LENGTH, PROXY_V2_MAX_LENGTH, PROXY_V2_SIGNATURE } from './
 export type { ProxyEndpoint, ProxyHeader, ProxyParseResult, ProxyTlv } from './proxy-protocol/types.js'
 export { loadHaproxyConfig, type LoadHaproxyOptions } from './config/haproxy/load.js'
 export type { BindConfig, ConfigWarning, FrontendConfig, GlobalConfig, LoadedConfig, StatsPageConfig, SwitchyardConfig } from './config/types.js'
+export { parseSwitchyardConfig, SwitchyardConfigSchema } from './config/schema.js'
+export { checkConfig, startConfig, DEFAULT_HARD_STOP_AFTER, type Listener, type ReloadReport, type RunningConfig, type StartOptions, type StopOptions } from './config/start.js'
+export { formatHttpLog, formatLogDate, formatRequestLine, formatTcpLog, type LogLineContext } from './stats/httplog.js'

@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream'
 import { EventEmitter } from 'eventemitter3'
 import { createHttpBackend, type HttpBackend } from './adapters/http-backend.js'
 import { applyServerTimeouts, createHttpHandler, type HttpHandler } from './adapters/node-http.js'
-import type { BackendTimeouts, ErrorPages, FrontendTimeouts, HttpLogger, RetryOnKeyword } from './adapters/types.js'
+import type { BackendTimeouts, ErrorPages, FrontendTimeouts, HttpLogger, ResolvedHttpFrontendOptions, RetryOnKeyword } from './adapters/types.js'
 import { parseServerAddress } from './adapters/upstream.js'
 import { HttpPersistence, type CookieCounters } from './adapters/persistence.js'
 import type { AdminState, OperationalState, ServerView } from './balance/types.js'
@@ -60,6 +60,37 @@ export type ProxyOptions = Omit<z.input<typeof ProxyOptionsSchema>, 'log' | 'err
    * `timeout tarpit` does. HAProxy: `acl`, `http-request`, `http-response`, `use_backend`, `stick-table`.
    */
   readonly rules?: Omit<RuleSetOptions, 'backends'> | undefined
+}
+
+/** Options of {@link Proxy.frontend}: a frontend's own options plus the backend of unrouted requests (`spreadChecks` is the proxy's and ignored here). */
+export type FrontendOptions = ProxyOptions & {
+  /**
+   * Backend for requests no rule routes (checked by {@link ProxyFrontend.listen},
+   * answered 503 if still unknown at request time). HAProxy: `default_backend`.
+   * @default none: unrouted requests are answered 503
+   */
+  readonly defaultBackend?: string | undefined
+}
+
+/** One frontend of a proxy, made by {@link Proxy.frontend}. */
+export interface ProxyFrontend {
+  readonly name: string
+  /** The request listener (`http.createServer(frontend.handler)`); answers 503 once the proxy is closing. */
+  readonly handler: (req: IncomingMessage, res: ServerResponse) => void
+  /** The `'upgrade'` listener. */
+  readonly upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
+  /** The `'connect'` listener: CONNECT is refused with 400 and the connection closed. */
+  readonly connect: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
+  /** The resolved frontend options (timeouts for {@link applyServerTimeouts}). */
+  readonly options: ResolvedHttpFrontendOptions
+  /**
+   * Creates an HTTP server with this frontend's handlers and timeouts, listening;
+   * the proxy's {@link Proxy.close} stops it.
+   * @param port @default 0
+   * @param host @default '127.0.0.1'
+   * @throws {SwitchyardError} SWY_ERR_UNKNOWN_BACKEND when the default backend or a rule's backend does not exist
+   */
+  listen(port?: number, host?: string): Promise<Server>
 }
 
 /** Stick-table figures of a proxy's rules, by table name. */
@@ -324,6 +355,8 @@ export class Proxy extends EventEmitter<ProxyEvents> {
   /** undefined: the first backend; null: none (unmatched requests get 503, or `next()`). */
   #defaultBackend: string | null | undefined
   #built: HttpHandler | undefined
+  /** Bumped when backends are added: frontends rebuild their handlers then. */
+  #generation = 0
   #closing: Promise<void> | undefined
   readonly #collector: StatsCollector
   readonly #algos = new Map<string, string>()
@@ -337,6 +370,8 @@ export class Proxy extends EventEmitter<ProxyEvents> {
   readonly handler: (req: IncomingMessage, res: ServerResponse) => void
   /** The `'upgrade'` listener: `server.on('upgrade', proxy.upgrade)` (WebSocket and other upgrades). */
   readonly upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
+  /** The `'connect'` listener: `server.on('connect', proxy.connect)`; CONNECT is refused with 400 and the connection closed. */
+  readonly connect: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
 
   constructor(options: ProxyOptions = {}, deps: Partial<Deps> = {}) {
     super()
@@ -350,18 +385,16 @@ export class Proxy extends EventEmitter<ProxyEvents> {
     this.#ruleBackends = names
     const clock = this.#deps.clock
     this.#collector = new StatsCollector(() => clock.now())
-    this.#health = new HealthMonitor(this.#deps)
+    this.#health = new HealthMonitor(this.#deps, { spreadChecks: this.#options.spreadChecks })
     this.handler = (req, res) => {
       if (this.#closing !== undefined) return refuseClosing(res)
       this.#handler()(req, res)
     }
     this.upgrade = (req, socket, head) => {
-      if (this.#closing !== undefined) {
-        socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: ${CLOSING_BODY.length}\r\nconnection: close\r\n\r\n${CLOSING_BODY}`)
-        return
-      }
+      if (this.#closing !== undefined) return refuseUpgrade(socket)
       this.#handler().upgrade(req, socket, head)
     }
+    this.connect = (req, socket, head) => this.#handler().connect(req, socket, head)
   }
 
   /**
@@ -477,6 +510,7 @@ export class Proxy extends EventEmitter<ProxyEvents> {
     this.#algos.set(name, balanceNameOf(balance))
     this.#backends.set(name, backend)
     this.#built = undefined
+    this.#generation++
     this.emit('backend:add', backend)
     return backend
   }
@@ -525,9 +559,16 @@ export class Proxy extends EventEmitter<ProxyEvents> {
    */
   listen(port = 0, host = '127.0.0.1'): Promise<Server> {
     for (const name of this.#ruleBackends) this.getBackend(name)
-    const server = createServer(this.handler)
-    server.on('upgrade', this.upgrade)
-    applyServerTimeouts(server, this.#handler().options)
+    return this.#listen(this.handler, this.upgrade, this.connect, this.#handler().options, this.#options.log as HttpLogger | undefined, port, host)
+  }
+
+  /** Starts a server for `handler`, tracked for {@link close}. */
+  #listen(handler: Proxy['handler'], upgrade: Proxy['upgrade'], connect: Proxy['connect'], options: ResolvedHttpFrontendOptions, log: HttpLogger | undefined, port: number, host: string): Promise<Server> {
+    const server = createServer(handler)
+    server.on('upgrade', upgrade)
+    server.on('connect', connect)
+    // Requests Node rejects itself (slowloris 408, parse errors) get a page, a log line and a count too.
+    applyServerTimeouts(server, { timeouts: options.timeouts, errorPages: options.errorPages, log, stats: this.#collector })
     this.#servers.add(server)
     server.once('close', () => this.#servers.delete(server))
     return new Promise((resolve, reject) => {
@@ -537,6 +578,55 @@ export class Proxy extends EventEmitter<ProxyEvents> {
         resolve(server)
       })
     })
+  }
+
+  /**
+   * Another frontend over this proxy's backends: its own handlers, timeouts,
+   * monitor-uri, error pages, log hook, rules and default backend, sharing the
+   * backends (servers, queues, health, persistence) and the stats (one frontend
+   * row for all). Closing the proxy closes it too. HAProxy: a `frontend` section
+   * (several frontends may `use_backend` the same backend).
+   * @param name used in error messages
+   * @throws {SwitchyardError} SWY_ERR_INVALID_OPTION naming the field
+   */
+  frontend(name: string, options: FrontendOptions = {}): ProxyFrontend {
+    const { defaultBackend, spreadChecks: _proxyWide, ...rest } = options
+    const o = parseOptions(ProxyOptionsSchema, rest, `frontend "${name}"`)
+    const rules = rest.rules === undefined && rest.trustedProxies === undefined ? undefined : this.#compileRules(rest.rules ?? {}, rest.trustedProxies)
+    const names = (rest.rules?.request ?? []).flatMap((r) => (r.action === 'use-backend' ? [r.backend] : []))
+    if (rest.rules?.defaultBackend !== undefined) names.push(rest.rules.defaultBackend)
+    if (defaultBackend !== undefined) names.push(defaultBackend)
+    let built: HttpHandler | undefined
+    let generation = -1
+    const current = (): HttpHandler => {
+      if (built === undefined || generation !== this.#generation) {
+        built = this.#build(o, rules, [], defaultBackend ?? null)
+        generation = this.#generation
+      }
+      return built
+    }
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
+      if (this.#closing !== undefined) return refuseClosing(res)
+      current()(req, res)
+    }
+    const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+      if (this.#closing !== undefined) return refuseUpgrade(socket)
+      current().upgrade(req, socket, head)
+    }
+    const connect = (req: IncomingMessage, socket: Duplex, head: Buffer): void => current().connect(req, socket, head)
+    return {
+      name,
+      handler,
+      upgrade,
+      connect,
+      get options() {
+        return current().options
+      },
+      listen: (port = 0, host = '127.0.0.1') => {
+        for (const backend of names) this.getBackend(backend)
+        return this.#listen(handler, upgrade, connect, current().options, o.log as HttpLogger | undefined, port, host)
+      },
+    }
   }
 
   /**
@@ -626,9 +716,16 @@ export class Proxy extends EventEmitter<ProxyEvents> {
   /** The current handler, rebuilt after backends or rules changed. */
   #handler(): HttpHandler {
     if (this.#built !== undefined) return this.#built
-    // The first use of the handler (or listen) starts the checks.
+    const backends = [...this.#backends.values()]
+    const fallback = this.#defaultBackend === undefined ? (backends[0]?.name ?? null) : this.#defaultBackend
+    this.#built = this.#build(this.#options, this.#rules, this.#routes, fallback)
+    return this.#built
+  }
+
+  /** Builds a handler over every backend with these frontend options, rules and routes. */
+  #build(o: z.output<typeof ProxyOptionsSchema>, rules: RuleSet | undefined, routes: readonly RouteOptions[], fallback: string | null): HttpHandler {
+    // The first use of a handler (or listen) starts the checks.
     this.#health.start()
-    const o = this.#options
     const frontend = {
       timeouts: o.timeouts as Partial<FrontendTimeouts> | undefined,
       monitorUri: o.monitorUri,
@@ -639,14 +736,12 @@ export class Proxy extends EventEmitter<ProxyEvents> {
       stats: this.#collector,
       now: () => this.#deps.clock.now(),
     }
-    const backends = [...this.#backends.values()]
-    const fallback = this.#defaultBackend === undefined ? backends[0]?.name : this.#defaultBackend
     const router = createRouter({
-      rules: this.#routes.map((r) => ({ backend: this.getBackend(r.backend).http, if: r.if, unless: r.unless })),
-      defaultBackend: fallback === undefined || fallback === null ? undefined : this.getBackend(fallback).http,
+      rules: routes.map((r) => ({ backend: this.getBackend(r.backend).http, if: r.if, unless: r.unless })),
+      defaultBackend: fallback === null ? undefined : this.getBackend(fallback).http,
     })
-    this.#built = createHttpHandler({ ...frontend, router, rules: this.#rules, ruleBackends: backends.map((b) => b.http), scheduler: this.#deps.scheduler })
-    return this.#built
+    const backends = [...this.#backends.values()]
+    return createHttpHandler({ ...frontend, router, rules, ruleBackends: backends.map((b) => b.http), scheduler: this.#deps.scheduler })
   }
 }
 
@@ -655,6 +750,11 @@ const CLOSING_BODY = 'Service Unavailable: closing\n'
 /** Closing: no new work. HAProxy's listeners are unbound; an embedded handler answers 503. */
 function refuseClosing(res: ServerResponse): void {
   res.writeHead(503, { 'content-type': 'text/plain', connection: 'close' }).end(CLOSING_BODY)
+}
+
+/** Closing: an upgrade request is answered 503 on its raw socket. */
+function refuseUpgrade(socket: Duplex): void {
+  socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: ${CLOSING_BODY.length}\r\nconnection: close\r\n\r\n${CLOSING_BODY}`)
 }
 
 /**
@@ -666,7 +766,7 @@ function refuseClosing(res: ServerResponse): void {
  * const web = proxy.addBackend('web', { balance: 'leastconn', timeouts: { server: 10_000 } })
  * web.addServer('s1', { address: 'http://10.0.0.1:8080', maxconn: 100 })
  * web.addServer('s2', { address: 'http://10.0.0.2:8080', maxconn: 100 })
- * http.createServer(proxy.handler).on('upgrade', proxy.upgrade).listen(80)
+ * http.createServer(proxy.handler).on('upgrade', proxy.upgrade).on('connect', proxy.connect).listen(80)
  * ```
  * @param deps clock, scheduler, random and wall clock (cookie dates) to use instead of the system ones (tests)
  * @throws {SwitchyardError} SWY_ERR_INVALID_OPTION naming the field

@@ -34,7 +34,7 @@ import type { RuleSet } from '../rules/rule-set.js'
 import type { RequestVerdict } from '../rules/types.js'
 import type { ExchangeObserver } from '../stats/hook.js'
 import type { ErrorPageTable } from './error-pages.js'
-import { classifyFailure, type FailureKind } from './failure.js'
+import { classifyFailure, connectTermination, type FailureKind } from './failure.js'
 import type { HttpBackend } from './http-backend.js'
 import { plainAddress } from './networks.js'
 import { replaceCookieHeader, unansweredFlags } from './persistence.js'
@@ -270,6 +270,7 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
         server: this.#server?.name ?? '<NOSRV>',
         method: req.method!,
         uri: req.url!,
+        httpVersion: req.httpVersion,
         Tq: this.#tq,
         Tw: this.#tw,
         Tc: this.#tc,
@@ -484,7 +485,7 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
     }
     this.#release(OUTCOMES[kind])
     const [status, termination] = ANSWERS[kind as Exclude<FailureKind, 'status'>]
-    this.#answer(status, termination)
+    this.#answer(status, kind === 'conn-failure' ? connectTermination(err, termination) : termination)
   }
 
   /** A replay is possible: the body (if any) can be sent again, and, when the request may have reached the server, it is allowed to be sent twice. */
@@ -514,7 +515,9 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
       queueMicrotask(this.#retryNow)
       return
     }
-    this.#arm(RETRY_TIMER, kind === 'conn-failure' || kind === 'connect-timeout' ? policy.turnaround : 0)
+    // The turn-around delay follows a connection error only: HAProxy 2.6 retries at once after
+    // `timeout connect` (checked against haproxy by the conformance suite, timeout-connect-retries-503).
+    this.#arm(RETRY_TIMER, kind === 'conn-failure' ? policy.turnaround : 0)
   }
 
   readonly #retryNow = (): void => {

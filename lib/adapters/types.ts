@@ -243,6 +243,8 @@ export interface HttpLogEntry {
   readonly method: string
   /** Request target as received. */
   readonly uri: string
+  /** HTTP version of the request, e.g. `1.1` (HAProxy logs it in the request line). */
+  readonly httpVersion: string
   /** Time to route the request (the headers were already parsed by Node), ms. */
   readonly Tq: number
   /** Time waiting in queues and turn-around delays, ms; −1 if never queued for a server. */

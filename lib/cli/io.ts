@@ -17,7 +17,15 @@ export interface CliIo {
   writeFile(path: string, content: string): Promise<void>
   /** Wall-clock milliseconds, for reporting how long a command took. */
   now(): number
+  /**
+   * Calls `listener` on each delivery of `signal` until the returned function
+   * is called; absent = the command cannot be signalled (it stops on its own).
+   */
+  onSignal?(signal: CliSignal, listener: () => void): () => void
 }
+
+/** Signals the load balancer reacts to: stop (TERM, INT) and reload (HUP). */
+export type CliSignal = 'SIGTERM' | 'SIGINT' | 'SIGHUP'
 
 /** The real world: process streams, the file system, `performance.now()`. */
 export const processIo: CliIo = {
@@ -29,4 +37,8 @@ export const processIo: CliIo = {
     await writeFile(resolve(path), content)
   },
   now: () => performance.now(),
+  onSignal(signal, listener) {
+    process.on(signal, listener)
+    return () => process.off(signal, listener)
+  },
 }

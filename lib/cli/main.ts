@@ -3,6 +3,7 @@
  * module exporting a {@link Command} and one row in {@link COMMANDS}.
  */
 import type { CliIo } from './io.js'
+import { RUN_USAGE, runCommand } from './run-command.js'
 import { simulateCommand } from './simulate-command.js'
 
 /** One subcommand. */
@@ -22,12 +23,13 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
 
 function help(): string {
   const rows = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(10)} ${command.summary}`)
-  return ['usage: switchyard <command> [options]', '', 'commands:', ...rows, '', 'switchyard <command> --help shows its options.'].join('\n')
+  return [RUN_USAGE, '', 'usage: switchyard <command> [options]', '', 'commands:', ...rows, '', 'switchyard <command> --help shows its options.'].join('\n')
 }
 
 /**
  * Runs the command line `args` (without `node` and the script) and resolves
- * to the process exit code: 0 success, 1 failure, 2 usage error.
+ * to the process exit code: 0 success, 1 failure, 2 usage error. Arguments
+ * starting with an option (`-f`, `--json`, `-c`) run the load balancer.
  */
 export async function main(args: readonly string[], io: CliIo): Promise<number> {
   const [name, ...rest] = args
@@ -35,6 +37,8 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
     io.out(help())
     return name === undefined ? 2 : 0
   }
+  // No subcommand: the load balancer (`switchyard -f haproxy.cfg`).
+  if (name.startsWith('-')) return runCommand.run(args, io)
   const command = COMMANDS[name]
   if (command === undefined) {
     io.err(`switchyard: unknown command "${name}"\n\n${help()}`)

@@ -20,8 +20,8 @@ export interface GlobalConfig {
   /** Time listeners stay open after a stop was asked, ms. HAProxy: `grace`. @default 0 */
   readonly grace?: number | undefined
   /**
-   * Jitter of health-check intervals, percent 0..50 (for `new HealthMonitor(deps, { spreadChecks })`;
-   * `createProxy` does not take it yet). HAProxy: `spread-checks`. @default 0
+   * Jitter of health-check intervals, percent 0..50 (`createProxy({ spreadChecks })`).
+   * HAProxy: `spread-checks`. @default 0
    */
   readonly spreadChecks?: number | undefined
 }

@@ -145,4 +145,6 @@ export const ProxyOptionsSchema = z.strictObject({
   rules: rules.optional(),
   /** Proxies whose `X-Forwarded-For` rules believe (overrides `rules.trustedProxies`). */
   trustedProxies: networkList.optional(),
+  /** Jitter of every health-check interval, percent (HAProxy global `spread-checks`); proxy-wide, not per frontend. */
+  spreadChecks: z.number().int().min(0).max(50).optional(),
 })

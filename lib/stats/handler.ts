@@ -23,10 +23,11 @@ export type StatsFormat = 'html' | 'json' | 'csv' | 'prometheus'
 export function statsFormat(url: string, accept: string | undefined): StatsFormat {
   const query = url.indexOf('?')
   const path = query < 0 ? url : url.slice(0, query)
-  if (path.endsWith(';csv')) return 'csv'
+  // HAProxy's default `stats uri` has a query: its CSV is `/haproxy?stats;csv`.
+  if (path.endsWith(';csv') || url.endsWith(';csv')) return 'csv'
   const format = query < 0 ? null : new URLSearchParams(url.slice(query + 1)).get('format')
   if (format === 'json' || format === 'csv' || format === 'prometheus') return format
-  if (path.endsWith(';json')) return 'json'
+  if (path.endsWith(';json') || url.endsWith(';json')) return 'json'
   if (accept !== undefined && (accept.includes('text/plain; version=0.0.4') || accept.includes('application/openmetrics-text'))) return 'prometheus'
   return 'html'
 }

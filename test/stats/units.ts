@@ -81,6 +81,8 @@ t.test('page helpers escape and classify', (t) => {
 t.test('statsFormat: path suffixes, query and Accept', (t) => {
   t.equal(statsFormat('/s;csv', undefined), 'csv')
   t.equal(statsFormat('/s;json', undefined), 'json')
+  t.equal(statsFormat('/haproxy?stats;csv', undefined), 'csv', "HAProxy's default stats uri")
+  t.equal(statsFormat('/haproxy?stats;json', undefined), 'json')
   t.equal(statsFormat('/s?format=json', undefined), 'json')
   t.equal(statsFormat('/s?format=nope', undefined), 'html')
   t.equal(statsFormat('/metrics', 'application/openmetrics-text; version=1.0.0'), 'prometheus')
