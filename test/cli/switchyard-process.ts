@@ -11,7 +11,9 @@ import { echo, send, upstream, until } from '../fixtures/http.js'
 // The development shim, as `npm run simulate` uses it: the same code as the published bin.
 const bin = fileURLToPath(new URL('../../bin/switchyard.ts', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-cli-'))
-const env = { PATH: process.env['PATH'] ?? '' }
+// tap's processinfo would instrument the children: their lib files, compiled by tsx,
+// would be merged into coverage at other offsets. The children are not measured.
+const env = { PATH: process.env['PATH'] ?? '', _TAPJS_PROCESSINFO_COVERAGE_: '0' }
 
 function cfg(servers: readonly string[], extra: readonly string[] = []): string {
   return [
