@@ -506,7 +506,9 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
       queueMicrotask(this.#retryNow)
       return
     }
-    this.#arm(RETRY_TIMER, kind === 'conn-failure' || kind === 'connect-timeout' ? policy.turnaround : 0)
+    // The turn-around delay follows a connection error only: HAProxy 2.6 retries at once after
+    // `timeout connect` (checked against haproxy by the conformance suite, timeout-connect-retries-503).
+    this.#arm(RETRY_TIMER, kind === 'conn-failure' ? policy.turnaround : 0)
   }
 
   readonly #retryNow = (): void => {

@@ -4,15 +4,28 @@
  * (HAProxy `monitor fail if { nbsrv(be) lt 1 }`). Not logged, like HAProxy.
  */
 import type { ServerResponse } from 'node:http'
-import { pathOf } from '../routing/router.js'
 import { sendPage, type ErrorPageTable } from './error-pages.js'
 
 /**
- * True when the request targets the monitor URI: the path equals `uri` when `uri`
- * starts with `/`, else the whole request target equals it (HAProxy's rule).
+ * True when the request targets the monitor URI: when `uri` starts with `/`, the
+ * target's path *with its query string* equals it (for an absolute-form target,
+ * scheme and authority are dropped first); else the whole request target equals
+ * it. HAProxy 2.6 compares `http_parse_path()`, which keeps the query: verified
+ * against haproxy 2.6 by the conformance suite (`/alive?x=1` is forwarded).
  */
 export function isMonitorRequest(url: string | undefined, uri: string): boolean {
-  return uri.startsWith('/') ? pathOf(url) === uri : url === uri
+  if (url === undefined) return false
+  return uri.startsWith('/') ? pathWithQuery(url) === uri : url === uri
+}
+
+function pathWithQuery(url: string): string {
+  if (url.startsWith('/')) return url
+  try {
+    const u = new URL(url)
+    return u.pathname + u.search
+  } catch {
+    return url
+  }
 }
 
 /** Answers a monitor request: the 200 page, or the 503 page when `failing`. */

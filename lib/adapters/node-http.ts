@@ -34,7 +34,7 @@ import { plainAddress } from './networks.js'
 import { checkRequest } from './request-checks.js'
 import { resolveHttpFrontendOptions, type HttpFrontendOptions } from './resolve.js'
 import { ruleReply, sendRuleReply, writeRawRuleReply } from './rule-reply.js'
-import type { ErrorStatus, FrontendTimeouts, HttpLogger, ResolvedHttpFrontendOptions } from './types.js'
+import type { ErrorPages, ErrorStatus, FrontendTimeouts, HttpLogger, ResolvedHttpFrontendOptions } from './types.js'
 import { UpgradeExchange, checkUpgrade } from './upgrade.js'
 
 /** Options of {@link createHttpHandler}: where requests go, plus the frontend options. */
@@ -82,15 +82,40 @@ export interface HttpHandler {
   readonly backends: readonly HttpBackend[]
 }
 
+/** Servers that already have switchyard's `clientError` listener. */
+const WITH_CLIENT_ERROR = new WeakSet<Server>()
+
+/** Node's own answer for oversized chunk extensions (switchyard has no page for 413). */
+const CHUNK_EXTENSIONS_413 = 'HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n'
+
 /**
- * Sets the embedding server's own timeouts from the frontend options: Node answers
- * 408 when request headers take longer than `timeout http-request`, and closes idle
- * client connections after `timeout http-keep-alive`. Call before `listen()`
- * (Node reads `connectionsCheckingInterval` when listening). `requestTimeout` is
- * disabled: request bodies are governed by `timeout client` (inactivity).
- * HAProxy: `timeout http-request`, `timeout http-keep-alive`.
+ * Sets the embedding server's own timeouts from the frontend options: a request
+ * whose headers take longer than `timeout http-request` gets HAProxy's 408 page,
+ * and idle client connections close after `timeout http-keep-alive`. Call before
+ * `listen()` (Node reads `connectionsCheckingInterval` when listening).
+ * `requestTimeout` is disabled: request bodies are governed by `timeout client`
+ * (inactivity). Also answers the requests Node's parser refuses with HAProxy's
+ * pages (400, 431; `errorPages` replaces them) instead of Node's bare status lines:
+ * a `clientError` listener, added once per server.
+ * HAProxy: `timeout http-request`, `timeout http-keep-alive`, `errorfile 400|408`.
  */
-export function applyServerTimeouts(server: Server, options: { readonly timeouts: FrontendTimeouts }): void {
+export function applyServerTimeouts(server: Server, options: { readonly timeouts: FrontendTimeouts; readonly errorPages?: ErrorPages | undefined }): void {
+  if (!WITH_CLIENT_ERROR.has(server)) {
+    WITH_CLIENT_ERROR.add(server)
+    const pages = compileErrorPages(options.errorPages ?? {})
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+      // Node's own rule: answer only while nothing was written on the connection.
+      if (err.code === 'ECONNRESET' || !socket.writable || ((socket as Duplex & { bytesWritten?: number }).bytesWritten ?? 0) !== 0) {
+        socket.destroy()
+        return
+      }
+      if (err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') {
+        socket.end(CHUNK_EXTENSIONS_413)
+        return
+      }
+      writeRawPage(socket, pages[err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400])
+    })
+  }
   const { httpRequest, httpKeepAlive } = options.timeouts
   server.requestTimeout = 0
   server.headersTimeout = httpRequest

@@ -472,8 +472,13 @@ export class TcpSession {
     }
     counters.retries++
     total.retries++
-    this.#turnaround()
+    // The turn-around delay follows a connection error only: HAProxy 2.6 retries at once after
+    // `timeout connect` (checked against haproxy by the conformance suite, tcp-connect-timeout-retries).
+    // (the turn-around is scheduled before the event, which listeners may answer by advancing a clock)
+    const now = outcome === 'connect-timeout'
+    if (!now) this.#turnaround()
     ctx.events.emit('server:retry', server, retry, outcome)
+    if (now) this.#connect()
   }
 
   /** Waits min(1 s, `timeout connect`) before trying the same server again (part of Tw). */

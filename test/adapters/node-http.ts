@@ -1,5 +1,6 @@
 import http from 'node:http'
 import net from 'node:net'
+import { PassThrough } from 'node:stream'
 import t from 'tap'
 import { createHttpBackend } from '../../lib/adapters/http-backend.js'
 import { applyServerTimeouts, createHttpHandler } from '../../lib/adapters/node-http.js'
@@ -100,12 +101,14 @@ t.test('monitor-uri answers itself: 200 while a server is usable, 503 otherwise'
   t.equal(ok.status, 200)
   t.equal(ok.body, '<html><body><h1>200 OK</h1>\nService ready.\n</body></html>\n')
   t.equal(ok.headers['cache-control'], 'no-cache')
-  t.equal((await send(p.port, { path: '/health?full=1' })).status, 200)
   p.source.setState('s1', 'down')
   const down = await send(p.port, { path: '/health' })
   t.equal(down.status, 503)
   t.match(down.body, /No server is available/)
   t.equal(p.source.releases.length, 0, 'never reached a server')
+  // HAProxy 2.6 compares the path with its query string: this one is proxied
+  p.source.setState('s1', 'up')
+  t.equal((await send(p.port, { path: '/health?full=1' })).headers['x-server'], 'a')
   const custom = await proxy(t, [a], {}, { monitorUri: '/m', monitorFail: () => true, errorPages: { 503: 'down' } })
   t.equal((await send(custom.port, { path: '/m' })).body, 'down')
 })
@@ -274,8 +277,34 @@ t.test('applyServerTimeouts sets the embedding server timeouts; Node answers 408
   const p = await proxy(t, [a], {}, { timeouts: { httpRequest: 100, httpKeepAlive: 50 } })
   const started = performance.now()
   const slow = await raw(p.port, 'GET / HTTP/1.1\r\nHost: a\r\n', 2000)
-  t.match(slow, /^HTTP\/1\.1 408 /)
+  // HAProxy's 408 page and status line (conformance scenario timeout-http-request-408), not Node's bare 408
+  t.match(slow, /^HTTP\/1\.1 408 Request Time-out\r\n[^]*\r\n\r\n<html><body><h1>408 Request Time-out<\/h1>/)
   t.ok(performance.now() - started < 1000)
+  t.match(await raw(p.port, 'BAD\x01 / HTTP/1.1\r\n\r\n'), /^HTTP\/1\.1 400 Bad request\r\n[^]*<h1>400 Bad request<\/h1>/)
+})
+
+t.test('clientError: HAProxy pages (own ones first) while nothing was written, else the connection is dropped', async (t) => {
+  const server = http.createServer()
+  applyServerTimeouts(server, { timeouts: { client: 1, httpRequest: 100, httpKeepAlive: 70 }, errorPages: { 408: 'slow' } })
+  applyServerTimeouts(server, { timeouts: { client: 1, httpRequest: 100, httpKeepAlive: 70 } })
+  t.equal(server.listenerCount('clientError'), 1, 'added once')
+  const emit = async (code: string, setup: (s: PassThrough & { bytesWritten?: number }) => void = () => {}): Promise<{ text: string; destroyed: boolean }> => {
+    const socket: PassThrough & { bytesWritten?: number } = new PassThrough()
+    setup(socket)
+    let text = ''
+    socket.on('data', (d: Buffer) => (text += d.toString('latin1')))
+    socket.on('error', () => {})
+    server.emit('clientError', Object.assign(new Error(code), { code }), socket)
+    await new Promise((r) => setImmediate(r))
+    return { text, destroyed: socket.destroyed }
+  }
+  t.match(await emit('ERR_HTTP_REQUEST_TIMEOUT'), { text: /^HTTP\/1\.1 408 Request Time-out\r\n[^]*connection: close\r\n\r\nslow$/ })
+  t.match(await emit('HPE_HEADER_OVERFLOW', (s) => (s.bytesWritten = 0)), { text: /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/ })
+  t.match(await emit('HPE_INVALID_METHOD'), { text: /^HTTP\/1\.1 400 Bad request\r\n/ })
+  t.equal((await emit('HPE_CHUNK_EXTENSIONS_OVERFLOW')).text, 'HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n')
+  t.same(await emit('ECONNRESET'), { text: '', destroyed: true })
+  t.same(await emit('HPE_INVALID_METHOD', (s) => (s.bytesWritten = 10)), { text: '', destroyed: true }, 'a response already started')
+  t.same(await emit('HPE_INVALID_METHOD', (s) => s.end()), { text: '', destroyed: true }, 'not writable')
 })
 
 t.test('handle(req, res, next): next() instead of 503 when no backend matches', async (t) => {
