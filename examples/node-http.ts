@@ -14,6 +14,7 @@ web.addServer('b', { address: b!, maxconn: 50 })
 
 const server = http.createServer(proxy.handler)
 server.on('upgrade', proxy.upgrade) // WebSocket and other upgrades
+server.on('connect', proxy.connect) // CONNECT: answered 400
 server.listen(8081, '127.0.0.1', () => console.log('node:http + switchyard on http://127.0.0.1:8081'))
 stopAfter(server)
 

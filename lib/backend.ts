@@ -85,6 +85,14 @@ export interface BackendOptions {
    * @default false
    */
   readonly redispatch?: boolean | undefined
+  /**
+   * Requests directed to a server (persistence) keep waiting in its queue when
+   * it goes DOWN, stops or drains, even with `redispatch` (§3.8); entering
+   * maintenance still moves them (HAProxy 3.1+).
+   * HAProxy: `option persist`.
+   * @default false
+   */
+  readonly persist?: boolean | undefined
   /** Servers to start with, in declaration order. */
   readonly servers?: readonly ServerSpec[] | undefined
 }
@@ -196,6 +204,8 @@ export class Backend extends EventEmitter<BackendEvents> {
   readonly #fullconn: number
   readonly #timeout: number
   readonly #redispatch: boolean
+  /** `redispatch` without `persist`: a server going down, stopping or draining gives its queue away. */
+  readonly #redistributes: boolean
   /** The algorithm learns from latencies: leases are timed (one clock read per grant and per release). */
   readonly #observes: boolean
   readonly #lines: (ServerLine | undefined)[] = []
@@ -236,6 +246,7 @@ export class Backend extends EventEmitter<BackendEvents> {
     this.#fullconn = options.fullconn ?? (this.#maxconn > 0 ? defaultFullconn([this.#maxconn]) : 0)
     this.#timeout = options.timeoutQueue || options.timeoutConnect || 0
     this.#redispatch = options.redispatch ?? false
+    this.#redistributes = this.#redispatch && options.persist !== true
     this.#owner = { abort: (waiter) => this.#abort(waiter) }
     this.#farm = new Farm({
       balance: options.balance,
@@ -400,7 +411,8 @@ export class Backend extends EventEmitter<BackendEvents> {
 
   /**
    * Sets the administrative state. Entering `maint` always moves the server's
-   * queue elsewhere (HAProxy 3.1+); entering `drain` does so with `redispatch`.
+   * queue elsewhere (HAProxy 3.1+); entering `drain` does so with `redispatch`
+   * unless `persist`. `forcePersist` requests stay in either case.
    * @throws {SwitchyardError} SWY_ERR_UNKNOWN_SERVER
    * HAProxy: `set server <b>/<s> state ready|drain|maint`
    */
@@ -409,15 +421,15 @@ export class Backend extends EventEmitter<BackendEvents> {
     const previous = record.admin
     if (previous === state) return
     this.#farm.setAdmin(record, state)
-    const redistribute = state === 'maint' || (state === 'drain' && this.#redispatch)
+    const redistribute = state === 'maint' || (state === 'drain' && this.#redistributes)
     this.#changed(record, redistribute)
     this.emit('server:state', record, previous, record.operational)
   }
 
   /**
    * Sets the operational state (health). Going `down` or `stopping` moves the
-   * server's queue elsewhere with `redispatch`, otherwise it waits for the
-   * server. Pair `starting` with {@link setSlowStart}.
+   * server's queue elsewhere with `redispatch` unless `persist` (requests with
+   * `forcePersist` stay), otherwise it waits for the server. Pair `starting` with {@link setSlowStart}.
    * @throws {SwitchyardError} SWY_ERR_UNKNOWN_SERVER
    */
   setOperational(server: ServerView | string, state: OperationalState): void {
@@ -426,7 +438,7 @@ export class Backend extends EventEmitter<BackendEvents> {
     if (previous === state) return
     this.#farm.setOperational(record, state)
     this.#warm(record)
-    const redistribute = this.#redispatch && (state === 'down' || state === 'stopping')
+    const redistribute = this.#redistributes && (state === 'down' || state === 'stopping')
     this.#changed(record, redistribute)
     this.emit('server:state', record, record.admin, previous)
   }
@@ -849,13 +861,20 @@ export class Backend extends EventEmitter<BackendEvents> {
     }
   }
 
-  /** Moves every waiter of `server`'s queue to wherever balancing sends it now. */
+  /** Moves every waiter of `server`'s queue but the `forcePersist` ones to wherever balancing sends it now. */
   #redistribute(server: ServerRecord): void {
     const queue = this.#line(server).queue
     if (queue.size === 0) return
     const now = this.#clock.now()
     let moved = 0
+    let kept: Waiter[] | undefined
     for (let waiter = queue.peek(now); waiter !== undefined; waiter = queue.peek(now)) {
+      if (waiter.request.forcePersist === true) {
+        // HAProxy skips SF_FORCE_PRST streams: set aside, put back in their order below.
+        queue.delete(waiter)
+        ;(kept ??= []).push(waiter)
+        continue
+      }
       this.#leaveServerQueue(server, waiter)
       moved++
       const code = this.#balance(waiter.request)
@@ -873,6 +892,7 @@ export class Backend extends EventEmitter<BackendEvents> {
         this.emit('nosrv')
       }
     }
+    if (kept !== undefined) for (const waiter of kept) queue.push(waiter)
     this.#redistributed += moved
     this.emit('queue:redistribute', server, moved)
   }

@@ -79,6 +79,8 @@ export interface ProxyFrontend {
   readonly handler: (req: IncomingMessage, res: ServerResponse) => void
   /** The `'upgrade'` listener. */
   readonly upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
+  /** The `'connect'` listener: CONNECT is refused with 400 and the connection closed. */
+  readonly connect: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
   /** The resolved frontend options (timeouts for {@link applyServerTimeouts}). */
   readonly options: ResolvedHttpFrontendOptions
   /**
@@ -113,7 +115,8 @@ export type RuleStats = Readonly<Record<string, StickTableStats>>
  *   (absent = passive), `indirect`, `nocache`, `postonly`, `preserve`, `httponly`, `secure`, `domains`, `attrs`,
  *   `maxidle`/`maxlife` (ms, whole seconds count), `dynamic` with `dynamicKey` (HAProxy `dynamic-cookie-key`).
  *   Servers give their value with `addServer(name, { cookie })`. Off when absent.
- * - `persist`: a cookie naming a DOWN or MAINT server still reaches it (HAProxy `option persist`). @default false
+ * - `persist`: a cookie naming a DOWN or MAINT server still reaches it, and with `redispatch` a server going DOWN
+ *   or draining keeps its queue (HAProxy `option persist`). @default false
  */
 export type BackendOptions = Omit<z.input<typeof BackendOptionsSchema>, 'balance' | 'retryOn' | 'errorPages'> & {
   readonly balance?: BalanceOptions | undefined
@@ -367,6 +370,8 @@ export class Proxy extends EventEmitter<ProxyEvents> {
   readonly handler: (req: IncomingMessage, res: ServerResponse) => void
   /** The `'upgrade'` listener: `server.on('upgrade', proxy.upgrade)` (WebSocket and other upgrades). */
   readonly upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
+  /** The `'connect'` listener: `server.on('connect', proxy.connect)`; CONNECT is refused with 400 and the connection closed. */
+  readonly connect: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
 
   constructor(options: ProxyOptions = {}, deps: Partial<Deps> = {}) {
     super()
@@ -389,6 +394,7 @@ export class Proxy extends EventEmitter<ProxyEvents> {
       if (this.#closing !== undefined) return refuseUpgrade(socket)
       this.#handler().upgrade(req, socket, head)
     }
+    this.connect = (req, socket, head) => this.#handler().connect(req, socket, head)
   }
 
   /**
@@ -474,6 +480,7 @@ export class Proxy extends EventEmitter<ProxyEvents> {
       // HAProxy: `timeout queue` defaults to `timeout connect`.
       timeoutConnect: o.timeouts?.connect ?? DEFAULT_TIMEOUT_CONNECT,
       redispatch,
+      persist: o.persist,
     }, this.#deps)
     const http = createHttpBackend(core, {
       // Unset keys fall back to defaults in the resolver (`??`), so an explicit undefined is harmless.
@@ -552,14 +559,16 @@ export class Proxy extends EventEmitter<ProxyEvents> {
    */
   listen(port = 0, host = '127.0.0.1'): Promise<Server> {
     for (const name of this.#ruleBackends) this.getBackend(name)
-    return this.#listen(this.handler, this.upgrade, this.#handler().options, port, host)
+    return this.#listen(this.handler, this.upgrade, this.connect, this.#handler().options, this.#options.log as HttpLogger | undefined, port, host)
   }
 
   /** Starts a server for `handler`, tracked for {@link close}. */
-  #listen(handler: Proxy['handler'], upgrade: Proxy['upgrade'], options: { readonly timeouts: FrontendTimeouts }, port: number, host: string): Promise<Server> {
+  #listen(handler: Proxy['handler'], upgrade: Proxy['upgrade'], connect: Proxy['connect'], options: ResolvedHttpFrontendOptions, log: HttpLogger | undefined, port: number, host: string): Promise<Server> {
     const server = createServer(handler)
     server.on('upgrade', upgrade)
-    applyServerTimeouts(server, options)
+    server.on('connect', connect)
+    // Requests Node rejects itself (slowloris 408, parse errors) get a page, a log line and a count too.
+    applyServerTimeouts(server, { timeouts: options.timeouts, errorPages: options.errorPages, log, stats: this.#collector })
     this.#servers.add(server)
     server.once('close', () => this.#servers.delete(server))
     return new Promise((resolve, reject) => {
@@ -604,16 +613,18 @@ export class Proxy extends EventEmitter<ProxyEvents> {
       if (this.#closing !== undefined) return refuseUpgrade(socket)
       current().upgrade(req, socket, head)
     }
+    const connect = (req: IncomingMessage, socket: Duplex, head: Buffer): void => current().connect(req, socket, head)
     return {
       name,
       handler,
       upgrade,
+      connect,
       get options() {
         return current().options
       },
       listen: (port = 0, host = '127.0.0.1') => {
         for (const backend of names) this.getBackend(backend)
-        return this.#listen(handler, upgrade, current().options, port, host)
+        return this.#listen(handler, upgrade, connect, current().options, o.log as HttpLogger | undefined, port, host)
       },
     }
   }
@@ -755,7 +766,7 @@ function refuseUpgrade(socket: Duplex): void {
  * const web = proxy.addBackend('web', { balance: 'leastconn', timeouts: { server: 10_000 } })
  * web.addServer('s1', { address: 'http://10.0.0.1:8080', maxconn: 100 })
  * web.addServer('s2', { address: 'http://10.0.0.2:8080', maxconn: 100 })
- * http.createServer(proxy.handler).on('upgrade', proxy.upgrade).listen(80)
+ * http.createServer(proxy.handler).on('upgrade', proxy.upgrade).on('connect', proxy.connect).listen(80)
  * ```
  * @param deps clock, scheduler, random and wall clock (cookie dates) to use instead of the system ones (tests)
  * @throws {SwitchyardError} SWY_ERR_INVALID_OPTION naming the field

@@ -449,3 +449,65 @@ t.test('pinned with persist: a DOWN or MAINT server is still reached (option per
   const maint = backend.tryAcquire({ pinned: s1, persist: true })
   t.equal(maint.status === 'ok' ? maint.lease.server.name : maint.status, 'queued', 'maintenance too: its own queue')
 })
+
+t.test('option persist: with redispatch, a server going down, stopping or draining keeps its queue (§3.8)', async (t) => {
+  for (const change of ['down', 'stopping', 'drain'] as const) {
+    const { backend } = makeBackend({ redispatch: true, persist: true, servers: [{ maxconn: 1 }, { maxconn: 1 }] })
+    const [s1] = backend.servers as [ServerView]
+    const held = await backend.acquire({ pinned: s1, persist: true })
+    const waiting = [track(backend.acquire({ pinned: s1, persist: true })), track(backend.acquire({ pinned: s1, persist: true }))]
+    const moved: [string, number][] = []
+    backend.on('queue:redistribute', (server, n) => moved.push([server.name, n]))
+    if (change === 'drain') backend.setAdmin(s1, 'drain')
+    else backend.setOperational(s1, change)
+    await flush()
+    t.same(moved, [], `${change}: nothing redistributed`)
+    t.equal(s1.queued, 2, `${change}: both still wait for s1`)
+    t.equal(backend.counters().redistributed, 0)
+    held.release()
+    await flush()
+    t.same(names(waiting), ['s1', '-'], `${change}: s1 serves its own queue`)
+  }
+})
+
+t.test('option persist does not keep a queue through maintenance (3.1+ flush); force-persist waiters always stay', async (t) => {
+  const { backend } = makeBackend({ redispatch: true, persist: true, servers: [{ maxconn: 1 }, { maxconn: 1 }] })
+  const [s1] = backend.servers as [ServerView]
+  await backend.acquire({ pinned: s1 })
+  const plain = track(backend.acquire({ pinned: s1, persist: true }))
+  const forced = track(backend.acquire({ pinned: s1, persist: true, forcePersist: true }))
+  backend.setAdmin(s1, 'maint')
+  await flush()
+  t.same(names([plain, forced]), ['s2', '-'], 'the option-persist waiter moved, the force-persist one stayed')
+  t.equal(s1.queued, 1)
+  t.equal(backend.counters().redistributed, 1)
+})
+
+t.test('force-persist waiters stay through a redistribution, in their order; the others move', async (t) => {
+  for (const change of ['down', 'drain'] as const) {
+    const { backend } = makeBackend({ redispatch: true, servers: [{ maxconn: 1 }, { maxconn: 2 }] })
+    const [s1] = backend.servers as [ServerView]
+    const held = await backend.acquire({ pinned: s1 })
+    const f1 = track(backend.acquire({ pinned: s1, persist: true, forcePersist: true }))
+    const plain = track(backend.acquire({ pinned: s1 }))
+    const f2 = track(backend.acquire({ pinned: s1, persist: true, forcePersist: true, priorityClass: -1 }))
+    const f3 = track(backend.acquire({ pinned: s1, persist: true, forcePersist: true }))
+    const moved: [string, number][] = []
+    backend.on('queue:redistribute', (server, n) => moved.push([server.name, n]))
+    if (change === 'drain') backend.setAdmin(s1, 'drain')
+    else backend.setOperational(s1, change)
+    await flush()
+    t.same(moved, [['s1', 1]], change)
+    t.same(names([f1, plain, f2, f3]), ['-', 's2', '-', '-'], `${change}: only the plain waiter moved`)
+    t.equal(s1.queued, 3)
+    held.release()
+    await flush()
+    t.same(names([f1, f2, f3]), ['-', 's1', '-'], `${change}: the class −1 waiter first`)
+    f2.lease!.release()
+    await flush()
+    t.same(names([f1, f3]), ['s1', '-'], `${change}: then arrival order`)
+    f1.lease!.release()
+    await flush()
+    t.equal(f3.lease?.server.name, 's1')
+  }
+})

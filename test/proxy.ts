@@ -8,6 +8,7 @@ import { expressMiddleware } from '../lib/adapters/express.js'
 import { isSwitchyardError } from '../lib/errors.js'
 import { echo, listen, send, upstream, until } from './fixtures/http.js'
 import { selfSignedCert } from './fixtures/faults.js'
+import { rawRequest } from './fixtures/raw-client.js'
 
 /** Starts `proxy` on 127.0.0.1:0 and closes it at teardown. */
 async function start(t: Test, proxy: Proxy): Promise<number> {
@@ -60,6 +61,15 @@ t.test('round robin over real servers, every request of a keep-alive client bala
   t.same(seen, ['s1', 's2', 's3', 's1', 's2', 's3'])
   t.equal(web.counters().total, 6)
   t.end()
+})
+
+t.test('listen() refuses CONNECT with 400 and closes the connection', async (t) => {
+  const proxy = createProxy()
+  proxy.addBackend('web').addServer('a', { address: await upstream(t, echo('a')) })
+  const port = await start(t, proxy)
+  const res = await rawRequest(port, 'CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: 127.0.0.1:1\r\n\r\n')
+  t.same(res.responses.map((r) => r.status), [400])
+  t.equal(res.closed, true)
 })
 
 t.test('weights and backups through the proxy', async (t) => {

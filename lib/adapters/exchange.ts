@@ -25,7 +25,9 @@ export class HttpExchange extends Forwarder {
   }
 
   protected respond(statusCode: number, statusText: string, rawHeaders: Buffer[]): boolean {
-    const headers = this.persistResponse(statusCode, responseHeaders(rawHeaders))
+    const own = responseHeaders(rawHeaders)
+    if (own === undefined) return false
+    const headers = this.persistResponse(statusCode, own)
     let status = statusCode
     let text = statusText
     const verdict = this.verdict

@@ -18,12 +18,25 @@ export type FailureKind = 'conn-failure' | 'connect-timeout' | 'empty-response' 
  * Classifies a transport error. `connected` tells whether the request was handed
  * to a connected socket (undici's `onConnect`): before that, nothing was sent.
  * Resets and closes before complete headers are `empty-response` (HAProxy `SH`);
- * parse errors and anything else are `junk-response` (HAProxy `PH`).
+ * parse errors, responses undici refuses (`bad response`, `bad upgrade`) and
+ * anything else are `junk-response` (HAProxy `PH`).
  */
 export function classifyFailure(err: Error, connected: boolean): FailureKind {
   const code = (err as { code?: unknown }).code
   if (code === 'SWY_ERR_CONNECT_TIMEOUT') return 'connect-timeout'
   if (!connected) return 'conn-failure'
-  if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE') return 'empty-response'
+  // undici reports some invalid responses (an unsolicited `100 Continue`, a `101` to a plain request) as socket errors.
+  if (code === 'UND_ERR_SOCKET') return err.message.startsWith('bad ') ? 'junk-response' : 'empty-response'
+  if (code === 'ECONNRESET' || code === 'EPIPE') return 'empty-response'
   return 'junk-response'
+}
+
+/**
+ * The termination state of a final connection failure: `RC` when the local side
+ * ran out of resources (no file descriptor, no ephemeral port), as HAProxy's
+ * first character `R` says; `fallback` (`SC`) otherwise. Same 503 either way.
+ */
+export function connectTermination(err: Error, fallback: string): string {
+  const code = (err as { code?: unknown }).code
+  return code === 'EMFILE' || code === 'ENFILE' || code === 'EADDRNOTAVAIL' ? 'RC' : fallback
 }

@@ -34,7 +34,7 @@ import type { RuleSet } from '../rules/rule-set.js'
 import type { RequestVerdict } from '../rules/types.js'
 import type { ExchangeObserver } from '../stats/hook.js'
 import type { ErrorPageTable } from './error-pages.js'
-import { classifyFailure, type FailureKind } from './failure.js'
+import { classifyFailure, connectTermination, type FailureKind } from './failure.js'
 import type { HttpBackend } from './http-backend.js'
 import { plainAddress } from './networks.js'
 import { replaceCookieHeader, unansweredFlags } from './persistence.js'
@@ -109,6 +109,8 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
   readonly #dispatch: Dispatcher.DispatchOptions
   readonly #pick: { -readonly [K in keyof AcquireRequest]: AcquireRequest[K] }
   readonly #idempotent: boolean
+  /** The request headers for the server (the persistence step may rewrite their Cookie field). */
+  readonly #headers: string[]
   readonly #t0: number
   #lease: Lease | undefined = undefined
   #server: ServerView | undefined = undefined
@@ -160,20 +162,24 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
     this.body = hasBody ? new RequestBody(req, backend.retry.retries > 0 ? backend.options.bufferSize : 0, this) : undefined
     this.#dispatch = { origin: '', path, method: method as Dispatcher.HttpMethod, headers, body: null, upgrade: upgrade ?? null }
     this.#pick = { source: plainAddress(req.socket.remoteAddress), uri: req.url, method, headers: req.headers }
-    // The only cost for a backend without a cookie: this test.
-    if (backend.persistence !== undefined) this.#persistRequest(headers)
+    this.#headers = headers
   }
 
-  /** Cookie persistence before balancing: pin the server, fix the Cookie header the server gets. */
-  #persistRequest(headers: string[]): void {
+  /**
+   * Cookie persistence before balancing (once the rules' verdict is known):
+   * pin the server, fix the Cookie header the server gets.
+   */
+  #persistRequest(): void {
     const persistence = this.backend.persistence!
-    const decision = persistence.request(this.req.headers.cookie, this.req.method!)
+    const decision = persistence.request(this.req.headers.cookie, this.req.method!, this.verdict?.persist)
     this.#persist = decision
-    if (decision.cookies.rewritten) replaceCookieHeader(headers, decision.cookies.rewrittenHeader as string | undefined)
+    if (decision.cookies.rewritten) replaceCookieHeader(this.#headers, decision.cookies.rewrittenHeader as string | undefined)
     if (decision.server !== undefined) {
       this.#pick.pinned = decision.server
       // `option persist` (or a DOWN server named with force-persist): reach the server even when DOWN/MAINT.
       if (persistence.persist || decision.forcePersist) this.#pick.persist = true
+      // §3.8: a force-persist request stays in its server's queue through any redistribution.
+      if (decision.forcePersist) this.#pick.forcePersist = true
     }
   }
 
@@ -216,6 +222,8 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
 
   /** Starts admission. */
   start(): void {
+    // The only cost for a backend without a cookie: this test.
+    if (this.backend.persistence !== undefined) this.#persistRequest()
     this.#tq = this.ctx.now() - this.#t0
     this.#admit(undefined)
   }
@@ -477,7 +485,7 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
     }
     this.#release(OUTCOMES[kind])
     const [status, termination] = ANSWERS[kind as Exclude<FailureKind, 'status'>]
-    this.#answer(status, termination)
+    this.#answer(status, kind === 'conn-failure' ? connectTermination(err, termination) : termination)
   }
 
   /** A replay is possible: the body (if any) can be sent again, and, when the request may have reached the server, it is allowed to be sent twice. */
@@ -501,6 +509,7 @@ export abstract class Forwarder implements Dispatcher.DispatchHandler, BodyFlowL
       this.#redispatched = true
       this.#pick.pinned = undefined
       this.#pick.persist = undefined
+      this.#pick.forcePersist = undefined
       this.#release(OUTCOMES[kind], status === 0 ? undefined : status)
       // A microtask, not a timer: out of undici's callback, yet no client event can come in between.
       queueMicrotask(this.#retryNow)

@@ -13,6 +13,9 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'te
 
 const SIMPLE = /^(?:keep-alive|close|upgrade)$/i
 
+/** The only transfer coding a response may carry: anything else would reach the client still encoded. */
+const CHUNKED = /^[ \t]*chunked[ \t]*$/i
+
 /** True for a lower-case field name that never crosses the proxy. */
 export function isHopByHop(name: string): boolean {
   return HOP_BY_HOP.has(name) || name.startsWith('proxy-')
@@ -45,7 +48,8 @@ export function requestHeaders(raw: readonly string[], connection: string | unde
   let hosts = 0
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase()
-    if (isHopByHop(name) || named?.has(name) === true || drop?.has(name) === true) continue
+    // `Connection` may not name Host: a client must not strip what routes it upstream.
+    if (isHopByHop(name) || (named?.has(name) === true && name !== 'host') || drop?.has(name) === true) continue
     if (name === 'host' && ++hosts > 1) return undefined
     out.push(name, raw[i + 1]!)
   }
@@ -56,8 +60,10 @@ export function requestHeaders(raw: readonly string[], connection: string | unde
  * The server's response headers as sent to the client: undici's raw
  * `[name, value, …]` buffers decoded as latin1 (bytes preserved), hop-by-hop
  * fields and the fields named by the response's own `Connection` removed.
+ * Returns `undefined` for a `Transfer-Encoding` other than `chunked` (e.g. `gzip`):
+ * an invalid response (HAProxy answers 502), since the coding would be lost.
  */
-export function responseHeaders(raw: readonly Buffer[]): string[] {
+export function responseHeaders(raw: readonly Buffer[]): string[] | undefined {
   const out: string[] = []
   let named: Set<string> | undefined
   for (let i = 0; i < raw.length; i += 2) {
@@ -66,7 +72,10 @@ export function responseHeaders(raw: readonly Buffer[]): string[] {
       named = connectionTokens(raw[i + 1]!.toString('latin1'), named)
       continue
     }
-    if (isHopByHop(name)) continue
+    if (isHopByHop(name)) {
+      if (name === 'transfer-encoding' && !CHUNKED.test(raw[i + 1]!.toString('latin1'))) return undefined
+      continue
+    }
     out.push(name, raw[i + 1]!.toString('latin1'))
   }
   if (named === undefined) return out

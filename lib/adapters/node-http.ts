@@ -9,6 +9,7 @@
  * const handler = createHttpHandler({ backend, monitorUri: '/health' })
  * const server = http.createServer(handler)
  * server.on('upgrade', handler.upgrade)
+ * server.on('connect', handler.connect)
  * applyServerTimeouts(server, handler.options)
  * server.listen(8080)
  * ```
@@ -24,6 +25,7 @@ import type { RuleSet } from '../rules/rule-set.js'
 import type { RequestVerdict } from '../rules/types.js'
 import { systemScheduler } from '../runtime.js'
 import type { Scheduler } from '../types.js'
+import { createClientErrorListener } from './client-error.js'
 import { compileErrorPages, sendPage, writeRawPage } from './error-pages.js'
 import { HttpExchange } from './exchange.js'
 import type { HandlerContext } from './forward.js'
@@ -76,6 +78,12 @@ export interface HttpHandler {
   handle(req: IncomingMessage, res: ServerResponse, next?: () => void): void
   /** The `'upgrade'` event listener: WebSocket and other upgrades, balanced then tunneled. */
   readonly upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
+  /**
+   * The `'connect'` listener: a CONNECT request (authority-form target) is refused
+   * with 400 and the connection closed (Node would close it without an answer);
+   * tunnels are TCP mode's job.
+   */
+  readonly connect: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
   /** The resolved frontend options. */
   readonly options: ResolvedHttpFrontendOptions
   /** Every backend requests can be routed to. */
@@ -85,9 +93,6 @@ export interface HttpHandler {
 /** Servers that already have switchyard's `clientError` listener. */
 const WITH_CLIENT_ERROR = new WeakSet<Server>()
 
-/** Node's own answer for oversized chunk extensions (switchyard has no page for 413). */
-const CHUNK_EXTENSIONS_413 = 'HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n'
-
 /**
  * Sets the embedding server's own timeouts from the frontend options: a request
  * whose headers take longer than `timeout http-request` gets HAProxy's 408 page,
@@ -95,26 +100,18 @@ const CHUNK_EXTENSIONS_413 = 'HTTP/1.1 413 Payload Too Large\r\nConnection: clos
  * `listen()` (Node reads `connectionsCheckingInterval` when listening).
  * `requestTimeout` is disabled: request bodies are governed by `timeout client`
  * (inactivity). Also answers the requests Node's parser refuses with HAProxy's
- * pages (400, 431; `errorPages` replaces them) instead of Node's bare status lines:
- * a `clientError` listener, added once per server.
+ * pages (400, 431; `errorPages` replaces them) instead of Node's bare status lines,
+ * logged through `log` (method `<BADREQ>`, `cR--`/`PR--`) and counted in `stats`
+ * when given: a `clientError` listener, added once per server (client-error.ts).
  * HAProxy: `timeout http-request`, `timeout http-keep-alive`, `errorfile 400|408`.
  */
-export function applyServerTimeouts(server: Server, options: { readonly timeouts: FrontendTimeouts; readonly errorPages?: ErrorPages | undefined }): void {
+export function applyServerTimeouts(
+  server: Server,
+  options: { readonly timeouts: FrontendTimeouts; readonly errorPages?: ErrorPages | undefined; readonly log?: HttpLogger | undefined; readonly stats?: ExchangeObserver | undefined },
+): void {
   if (!WITH_CLIENT_ERROR.has(server)) {
     WITH_CLIENT_ERROR.add(server)
-    const pages = compileErrorPages(options.errorPages ?? {})
-    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-      // Node's own rule: answer only while nothing was written on the connection.
-      if (err.code === 'ECONNRESET' || !socket.writable || ((socket as Duplex & { bytesWritten?: number }).bytesWritten ?? 0) !== 0) {
-        socket.destroy()
-        return
-      }
-      if (err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') {
-        socket.end(CHUNK_EXTENSIONS_413)
-        return
-      }
-      writeRawPage(socket, pages[err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400])
-    })
+    server.on('clientError', createClientErrorListener({ pages: compileErrorPages(options.errorPages ?? {}), log: options.log, stats: options.stats }))
   }
   const { httpRequest, httpKeepAlive } = options.timeouts
   server.requestTimeout = 0
@@ -195,6 +192,15 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   }
 
   function handle(req: IncomingMessage, res: ServerResponse, next?: () => void): void {
+    // Node emits pipelined requests at once, their responses queued behind the one in
+    // progress. Like HAProxy, take the next request only once the previous response is
+    // done (Node then hands this response the socket): if that response closes the
+    // connection (an invalid request, `Connection: close`), a request smuggled behind it
+    // never runs.
+    if (res.socket === null) {
+      res.once('socket', () => handle(req, res, next))
+      return
+    }
     const t0 = ctx.now()
     if (monitorUri !== undefined && isMonitorRequest(req.url, monitorUri)) {
       answerMonitor(res, ctx.pages, monitorFail())
@@ -202,7 +208,7 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     }
     const check = checkRequest(req, frontend.maxHeaders)
     if ('status' in check) {
-      answerLocally(ctx, req, res, t0, check.status, 'PR', '<NOBACKEND>')
+      answerLocally(ctx, req, res, t0, check.status, 'PR', '<NOBACKEND>', true)
       return
     }
     let verdict: RequestVerdict | undefined
@@ -227,7 +233,7 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     }
     const headers = requestHeaders(req.rawHeaders, req.headers.connection, backend.forwarding.drop)
     if (headers === undefined) {
-      answerLocally(ctx, req, res, t0, 400, 'PR', backend.name)
+      answerLocally(ctx, req, res, t0, 400, 'PR', backend.name, true)
       return endRules(verdict, 400)
     }
     // Rule edits apply to the client's lines only, before the proxy's own forwarding headers.
@@ -239,9 +245,19 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   }
 
   function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const t0 = ctx.now()
     // The socket is ours from now on: never let an error event go unhandled.
     socket.on('error', ignore)
+    // Node hands the socket over at once, even while the answer to an earlier pipelined
+    // request is still being sent (`_httpMessage`, Node's own link from a socket to the
+    // response using it): wait for it, or the answers would reach the client out of order.
+    const pending = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage
+    if (pending != null) {
+      pending.once('close', () => {
+        if (!socket.destroyed) upgrade(req, socket, head)
+      })
+      return
+    }
+    const t0 = ctx.now()
     const check = checkRequest(req, frontend.maxHeaders)
     const protocol = 'status' in check ? undefined : checkUpgrade(req)
     if ('status' in check || protocol === undefined || check.hasBody) {
@@ -270,10 +286,16 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     exchange.start()
   }
 
+  function connect(req: IncomingMessage, socket: Duplex): void {
+    socket.on('error', ignore)
+    answerLocally(ctx, req, socket, ctx.now(), 400, 'PR', '<NOBACKEND>')
+  }
+
   const handler = ((req: IncomingMessage, res: ServerResponse) => handle(req, res)) as HttpHandler
   Object.defineProperties(handler, {
     handle: { value: handle },
     upgrade: { value: upgrade },
+    connect: { value: connect },
     options: { value: frontend },
     backends: { value: backends },
   })
@@ -326,12 +348,16 @@ function logOnClose(ctx: HandlerContext, req: IncomingMessage, out: ServerRespon
   }
 }
 
-/** Answers with a generated page before any backend work, and logs it. */
-function answerLocally(ctx: HandlerContext, req: IncomingMessage, out: ServerResponse | Duplex, t0: number, status: ErrorStatus, termination: string, backend: string): void {
+/**
+ * Answers with a generated page before any backend work, and logs it. `close`
+ * (invalid requests) closes the client connection after the answer, as HAProxy
+ * does: nothing the client sent after an invalid request is trusted.
+ */
+function answerLocally(ctx: HandlerContext, req: IncomingMessage, out: ServerResponse | Duplex, t0: number, status: ErrorStatus, termination: string, backend: string, close = false): void {
   const page = ctx.pages[status]
   ctx.stats?.local(status, page.body.length)
   logOnClose(ctx, req, out, t0, { status, termination, bytesOut: page.body.length, backend })
-  if ('writeHead' in out) sendPage(out as ServerResponse, page, false)
+  if ('writeHead' in out) sendPage(out as ServerResponse, page, close)
   else writeRawPage(out, page)
 }
 

@@ -9,7 +9,8 @@ import type { ServerView } from '../balance/types.js'
 import type { CookiePersistence } from '../persist/cookie.js'
 import { redispatched } from '../persist/decide.js'
 import { cookieLogFlags } from '../persist/response-cookies.js'
-import type { PersistDecision, ResponseHeaders } from '../persist/types.js'
+import type { PersistDecision, PersistRules, ResponseHeaders } from '../persist/types.js'
+import type { PersistRuleResult } from '../rules/types.js'
 import type { WallClock } from '../types.js'
 
 /** Cookie persistence counters of one backend. */
@@ -22,13 +23,16 @@ export interface CookieCounters {
   readonly redispatches: number
 }
 
+const FORCE: PersistRules = Object.freeze({ forcePersist: true })
+const IGNORE: PersistRules = Object.freeze({ ignorePersist: true })
+
 /** Response headers the response step reads (others are not copied into its view). */
 const READ: ReadonlySet<string> = new Set(['set-cookie', 'cache-control', 'pragma', 'expires', 'etag', 'last-modified'])
 
 /**
  * Cookie persistence of one backend, as the HTTP adapters run it.
  *
- * HAProxy: `cookie`, `option persist`, `option redispatch`
+ * HAProxy: `cookie`, `option persist`, `option redispatch`, `force-persist`, `ignore-persist`
  */
 export class HttpPersistence {
   /** The pure persistence (policy, server values, dynamic cookies). */
@@ -47,9 +51,12 @@ export class HttpPersistence {
     this.persist = persist
   }
 
-  /** The request step: decides the pinned server and counts a hit or a miss. */
-  request(cookie: string | undefined, method: string): PersistDecision {
-    const decision = this.cookies.request(cookie, method, this.#wall.now())
+  /**
+   * The request step: decides the pinned server and counts a hit or a miss.
+   * @param rule the request rules' `force-persist` / `ignore-persist` result, if any.
+   */
+  request(cookie: string | undefined, method: string, rule?: PersistRuleResult): PersistDecision {
+    const decision = this.cookies.request(cookie, method, this.#wall.now(), rule === undefined ? undefined : rule === 'force' ? FORCE : IGNORE)
     const outcome = decision.outcome
     if (outcome === 'hit') this.#hits++
     else if (outcome === 'miss') this.#misses++

@@ -3,7 +3,9 @@
  * already rejects (docs/node-proxy-hazards.md §3): too many header lines (Node
  * silently drops past ~1000), HTTP versions other than 1.x, transfer codings
  * other than plain `chunked`, request targets that are not origin-form (or an
- * absolute-form whose authority matches Host), and fragments.
+ * absolute-form whose authority matches Host and carries no userinfo),
+ * fragments, and a `Host` that is not `host[:port]` (Node accepts `a b`,
+ * `user@evil`, empty values and any port).
  *
  * The request target is never resolved against a base URL: switchyard always
  * connects to the chosen server's fixed address and sends an origin-form path.
@@ -15,6 +17,16 @@ export type RequestCheck = { readonly path: string; readonly hasBody: boolean } 
 
 const BAD: RequestCheck = { status: 400 }
 const TOO_MANY: RequestCheck = { status: 431 }
+
+/**
+ * `host[:port]` (RFC 9110 §7.2): an IP literal or a reg-name (unreserved,
+ * pct-encoded and sub-delims, without `,` so that no list can pass), then an
+ * optional port of at most 65535.
+ */
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+;=]+)(?::(?:\d{0,4}|[0-5]\d{4}|6[0-4]\d{3}|65[0-4]\d\d|655[0-2]\d|6553[0-5]))?$/
+
+/** Userinfo in an absolute-form target (`http://user@host/`): refused, it can disguise the authority. */
+const USERINFO = /^https?:\/\/[^/?#]*@/i
 
 function authority(host: string, scheme: string): string | undefined {
   try {
@@ -31,7 +43,7 @@ function authority(host: string, scheme: string): string | undefined {
 export function originForm(url: string, host: string | undefined): string | undefined {
   if (url.includes('#')) return undefined
   if (url.startsWith('/')) return url
-  if (!/^https?:\/\//i.test(url)) return undefined
+  if (!/^https?:\/\//i.test(url) || USERINFO.test(url)) return undefined
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -46,9 +58,11 @@ export function originForm(url: string, host: string | undefined): string | unde
 export function checkRequest(req: IncomingMessage, maxHeaders: number): RequestCheck {
   if (req.rawHeaders.length > maxHeaders * 2) return TOO_MANY
   if (req.httpVersionMajor !== 1) return BAD
+  const host = req.headers.host
+  if (host !== undefined && !HOST.test(host)) return BAD
   const te = req.headers['transfer-encoding']
   if (te !== undefined && te.trim().toLowerCase() !== 'chunked') return BAD
-  const path = originForm(req.url!, req.headers.host)
+  const path = originForm(req.url!, host)
   if (path === undefined) return BAD
   const length = req.headers['content-length']
   return { path, hasBody: te !== undefined || (length !== undefined && Number(length) > 0) }

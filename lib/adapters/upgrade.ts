@@ -77,8 +77,7 @@ export class UpgradeExchange extends Forwarder {
     const headers = responseHeaders(raw)
     let upgrade = this.#protocol
     for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toString('latin1').toLowerCase() === 'upgrade') upgrade = raw[i + 1]!.toString('latin1')
-    const accept = headers.includes('sec-websocket-accept')
-    if (!accept && this.#protocol.toLowerCase().includes('websocket')) {
+    if (headers === undefined || (!headers.includes('sec-websocket-accept') && this.#protocol.toLowerCase().includes('websocket'))) {
       socket.destroy()
       this.tunnelRefused()
       return
@@ -105,8 +104,10 @@ export class UpgradeExchange extends Forwarder {
   }
 
   protected respond(statusCode: number, statusText: string, rawHeaders: Buffer[]): boolean {
+    const own = responseHeaders(rawHeaders)
+    if (own === undefined) return false
     const reason = statusText === '' ? (STATUS_CODES[statusCode] ?? '') : statusText
-    this.#socket.write(serialize(`HTTP/1.1 ${statusCode} ${reason}\r\n`, this.persistResponse(statusCode, responseHeaders(rawHeaders)), 'connection: close\r\n'))
+    this.#socket.write(serialize(`HTTP/1.1 ${statusCode} ${reason}\r\n`, this.persistResponse(statusCode, own), 'connection: close\r\n'))
     return true
   }
 

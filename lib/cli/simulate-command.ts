@@ -96,6 +96,11 @@ function summary(r: SimResult): string {
     `  requests  ${q.total} total: ${q.served} served, ${q.failed} failed, ${q.timedOut} timed out, ${q.full} queue full, ${q.noServer} no server, ${q.unfinished} unfinished; ${q.retries} retries`,
     `  latency   p50 ${ms(l.p50)}, p90 ${ms(l.p90)}, p99 ${ms(l.p99)}, p99.9 ${ms(l.p999)}, max ${ms(l.max)}`,
     `  servers   ${r.servers.map((s) => `${s.name} ${s.attempts}`).join(', ')}`,
+    ...r.health.map((h) => `  health    ${ms(h.at)} ${h.server} ${h.admin}/${h.operational}${h.check === undefined ? '' : ` (${h.check})`}`),
+    ...(r.persistence === undefined
+      ? []
+      : [`  sticky    ${r.persistence.clients} clients: ${r.persistence.hits} hits, ${r.persistence.misses} misses, ${r.persistence.redispatched} redispatched, ${r.persistence.cookiesSet} cookies set`]),
+    ...(r.classes ?? []).map((c) => `  class ${c.priorityClass}  ${c.served} of ${c.total} served, ${c.timedOut} timed out; p99 ${ms(c.latency.p99)}`),
     `  ended at  ${ms(r.endedAt)} of virtual time`,
   ].join('\n')
 }

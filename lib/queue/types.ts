@@ -37,6 +37,12 @@ export interface AcquireRequest extends PickRequest {
    * of balancing. HAProxy: `option persist`, `force-persist`. @default false
    */
   readonly persist?: boolean | undefined
+  /**
+   * With `pinned`: stay in its queue when the server goes down, drains or
+   * enters maintenance, whatever `redispatch` says (§3.8).
+   * HAProxy: `force-persist` (`SF_FORCE_PRST` in `pendconn_redistribute`). @default false
+   */
+  readonly forcePersist?: boolean | undefined
   /** Aborting removes the waiter from its queue; `acquire()` rejects with `signal.reason`. */
   readonly signal?: AbortSignal | undefined
   /** HAProxy `set-priority-class`: lower is served first, −2047..2047, default 0. */

@@ -19,6 +19,12 @@ export interface CompiledRule {
   readonly test: Predicate | undefined
   /** Runs the action; true when it is final. */
   readonly run: (txn: Txn) => boolean
+  /**
+   * A backend-stage rule (`use-backend`, `force-persist`, `ignore-persist`):
+   * HAProxy evaluates these after the `http-request` rules, so an `allow`
+   * that stops those does not skip them.
+   */
+  readonly late: boolean
 }
 
 /** Compile-time settings of request actions. */
@@ -232,6 +238,18 @@ export function trackTable(rule: { readonly table?: string | undefined }, field:
   return table
 }
 
+/** HAProxy `force-persist`: the first matching persistence rule wins (`persist_rules`, then `break`). */
+function forcePersist(t: Txn): boolean {
+  t.persist ??= 'force'
+  return false
+}
+
+/** HAProxy `ignore-persist`: the first matching persistence rule wins. */
+function ignorePersist(t: Txn): boolean {
+  t.persist ??= 'ignore'
+  return false
+}
+
 /**
  * Compiles one request rule.
  * @throws {SwitchyardError} SWY_ERR_INVALID_OPTION naming `field` for an invalid rule.
@@ -352,10 +370,17 @@ export function compileRequestRule(rule: RequestRule, field: string, ctx: Compil
     case 'track':
       run = compileTrack(rule, field, env)
       break
+    case 'force-persist':
+      run = forcePersist
+      break
+    case 'ignore-persist':
+      run = ignorePersist
+      break
     default:
       throw optionError(`${field}.action`, 'unknown request action', (rule as { action: unknown }).action)
   }
-  return { test, run }
+  const action = rule.action
+  return { test, run, late: action === 'use-backend' || action === 'force-persist' || action === 'ignore-persist' }
 }
 
 /**
@@ -410,5 +435,5 @@ export function compileResponseRule(rule: ResponseRule, field: string, ctx: Comp
     default:
       throw optionError(`${field}.action`, 'unknown response action', (rule as { action: unknown }).action)
   }
-  return { test, run }
+  return { test, run, late: false }
 }

@@ -1,6 +1,7 @@
 /**
  * HAProxy's rule lines parsed into {@link RuleSetOptions}: `acl`,
  * `http-request`, `http-response`, `use_backend`, `default_backend`,
+ * `force-persist`, `ignore-persist`,
  * `stick-table` and `timeout tarpit`, for the haproxy.cfg loader. Errors name
  * the offending word and carry the caller's `where` (e.g. `line 12`).
  *
@@ -245,7 +246,8 @@ export function parseStickTable(words: readonly string[], where?: string, warnin
 /**
  * Collects the rule lines of one proxy section into {@link RuleSetOptions}.
  * Lines of one ACL name are OR-ed; `use_backend` rules are evaluated after
- * every `http-request` rule (as in HAProxy), in their order; HAProxy's
+ * every `http-request` rule (as in HAProxy), in their order, then
+ * `force-persist` / `ignore-persist` rules (the first matching one decides); HAProxy's
  * predefined ACLs (`TRUE`, `LOCALHOST`, `METH_GET`, …) are available unless
  * redefined.
  *
@@ -265,6 +267,7 @@ export class RulesConfigParser {
   readonly #acls = new Map<string, Condition[]>()
   readonly #request: RequestRule[] = []
   readonly #useBackend: RequestRule[] = []
+  readonly #persist: RequestRule[] = []
   readonly #response: ResponseRule[] = []
   readonly #tables: Record<string, StickTableOptions> = {}
   #defaultBackend: string | undefined
@@ -313,6 +316,16 @@ export class RulesConfigParser {
         this.#useBackend.push({ ...guard, action: 'use-backend', backend: args[0]! })
         return true
       }
+      case 'force-persist':
+      case 'ignore-persist': {
+        const { args, guard } = splitGuard(rest, { where, warnings })
+        // HAProxy refuses these without a condition.
+        if (args.length !== 0 || (guard.if === undefined && guard.unless === undefined)) {
+          throw cfgError(`expected \`${keyword} { if | unless } <condition>\`, got \`${words.join(' ')}\``, words.join(' '), where)
+        }
+        this.#persist.push({ ...guard, action: keyword })
+        return true
+      }
       case 'default_backend':
         if (rest.length !== 1) throw cfgError(`expected \`default_backend <backend>\`, got \`${words.join(' ')}\``, words.join(' '), where)
         this.#defaultBackend = rest[0]
@@ -338,7 +351,7 @@ export class RulesConfigParser {
     for (const [name, list] of this.#acls) acls[name] = list.length === 1 ? list[0]! : { kind: 'or', any: list }
     return {
       acls,
-      request: [...this.#request, ...this.#useBackend],
+      request: [...this.#request, ...this.#useBackend, ...this.#persist],
       response: [...this.#response],
       tables: { ...this.#tables },
       ...(this.#defaultBackend === undefined ? {} : { defaultBackend: this.#defaultBackend }),

@@ -125,10 +125,18 @@ export class RuleSet {
     const txn = new Txn(request, trusted === undefined ? plainAddress(peer) : clientAddress(peer, request.headers['x-forwarded-for'], trusted), now)
     const rules = this.#request
     try {
-      for (let i = 0; i < rules.length; i++) {
+      let i = 0
+      for (; i < rules.length; i++) {
         const rule = rules[i]!
         if (rule.test !== undefined && !rule.test(txn)) continue
         if (rule.run(txn)) break
+      }
+      // `allow` ended the http-request rules: backend-stage rules (use-backend, force/ignore-persist) still run.
+      if (txn.action === 'continue') {
+        for (i++; i < rules.length; i++) {
+          const rule = rules[i]!
+          if (rule.late && (rule.test === undefined || rule.test(txn))) rule.run(txn)
+        }
       }
     } catch (err) {
       // A user predicate threw: release what earlier `track` rules took, or it would stay in flight forever.

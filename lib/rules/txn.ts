@@ -7,7 +7,7 @@
  * lists when header rules fire).
  */
 import type { StickEntry } from './stick-table.js'
-import type { RequestVerdict, RuleRequest, VerdictAction } from './types.js'
+import type { PersistRuleResult, RequestVerdict, RuleRequest, VerdictAction } from './types.js'
 
 /** Per-request rule state; fields are written by the compiled rules of this folder only. */
 export class Txn implements RequestVerdict {
@@ -27,6 +27,7 @@ export class Txn implements RequestVerdict {
   backend: string | undefined = undefined
   priorityClass: number | undefined = undefined
   priorityOffset: number | undefined = undefined
+  persist: PersistRuleResult | undefined = undefined
   urlChanged = false
   /** Header names whose client lines are removed. */
   drop: string[] | undefined = undefined

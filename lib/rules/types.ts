@@ -215,7 +215,26 @@ export type RequestRule = RuleGuard &
      * HAProxy: `track-sc<slot> <key> [table <table>]`.
      */
     | { readonly action: 'track'; readonly slot?: CounterSlot | undefined; readonly key: TrackKey; readonly table?: string | undefined }
+    /**
+     * Follow the persistence cookie even to a DOWN or MAINT server, keep the
+     * request in that server's queue when it goes down, and never redispatch it.
+     * The first matching `force-persist` / `ignore-persist` rule decides
+     * ({@link RequestVerdict.persist}); evaluation goes on. Like `use-backend`,
+     * it still runs after an `allow` stopped the other rules.
+     * HAProxy: `force-persist { if | unless } <cond>` (backend keyword).
+     */
+    | { readonly action: 'force-persist' }
+    /**
+     * Ignore the persistence cookie: balance the request, and insert no cookie
+     * in its response. The first matching persistence rule decides; evaluation
+     * goes on, also after an `allow`.
+     * HAProxy: `ignore-persist { if | unless } <cond>` (backend keyword).
+     */
+    | { readonly action: 'ignore-persist' }
   )
+
+/** What the first matching `force-persist` / `ignore-persist` rule decided for a request. */
+export type PersistRuleResult = 'force' | 'ignore'
 
 /** One response rule (HAProxy `http-response <action> … [if|unless <cond>]`), evaluated in order. */
 export type ResponseRule = RuleGuard &
@@ -290,6 +309,11 @@ export interface RequestVerdict {
   readonly priorityClass: number | undefined
   /** Queue priority offset in ms, when a rule set one (feeds `AcquireRequest.priorityOffset`). */
   readonly priorityOffset: number | undefined
+  /**
+   * The first matching `force-persist` / `ignore-persist` rule's result, else
+   * `undefined` (feeds the cookie persistence decision, `PersistRules`).
+   */
+  readonly persist: PersistRuleResult | undefined
   /** The target to forward: the request's, or the rewritten one. */
   readonly url: string
   /** True when `replace-path`/`set-path` changed `url`. */

@@ -1,10 +1,10 @@
 /**
- * Arrival processes: each {@link ArrivalSource} becomes a cursor that yields
+ * Arrival processes: each {@link ArrivalProcess} becomes a cursor that yields
  * request arrival times (and keys) in order, lazily, so that a million
  * requests never sit in memory at once.
  */
 import type { Random } from '../types.js'
-import type { ArrivalSource } from './scenario.js'
+import type { ArrivalProcess } from './scenario.js'
 
 /** Walks the arrivals of one source. Read `at` and `key` after `next()` returned true. */
 export class ArrivalCursor {
@@ -12,11 +12,11 @@ export class ArrivalCursor {
   at = 0
   /** Hash key of the current request. */
   key: string | undefined = undefined
-  readonly #source: ArrivalSource
+  readonly #source: ArrivalProcess
   readonly #random: Random
   #index = 0
 
-  constructor(source: ArrivalSource, random: Random) {
+  constructor(source: ArrivalProcess, random: Random) {
     this.#source = source
     this.#random = random
   }
@@ -60,12 +60,12 @@ export class ArrivalCursor {
 }
 
 /** Number of requests a source makes. */
-export function arrivalCount(source: ArrivalSource): number {
+export function arrivalCount(source: ArrivalProcess): number {
   return source.kind === 'trace' ? source.requests.length : source.count
 }
 
 /** When a source's last request is expected (exact except for Poisson, where it is the mean). */
-export function arrivalHorizon(source: ArrivalSource): number {
+export function arrivalHorizon(source: ArrivalProcess): number {
   switch (source.kind) {
     case 'trace':
       return source.requests.at(-1)?.at ?? 0

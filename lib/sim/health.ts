@@ -5,13 +5,11 @@
  *
  * The simulator knows the truth (a server is dead between the start and end
  * of a `down` failure) and tells the {@link HealthDriver} at both instants.
- * The default driver, {@link detectAfter}, flips the server `detect` ms later
- * through `backend.setOperational`. A driver modelling HAProxy checks instead
- * schedules checks every `inter` ms with `control.scheduler`, asks
- * `control.healthy(name)` for each check's verdict, runs the rise/fall counter
- * (lib/health/state.ts) and calls `control.backend.setOperational` when it
- * flips; passive observation can listen to the backend's `lease:release`
- * events. Everything it needs is virtual-time and seeded.
+ * With a scenario's `health`, the driver is {@link healthChecks} (checks.ts):
+ * the real health monitor runs its checks on the virtual clock and asks
+ * `control.healthy(name)` for each verdict. Without it, {@link detectAfter}
+ * is an idealised detector that flips the server `detect` ms after the
+ * truth changed. Everything a driver needs is virtual-time and seeded.
  */
 import type { Backend } from '../backend.js'
 import type { ServerView } from '../balance/types.js'
@@ -29,12 +27,22 @@ export interface HealthControl {
   readonly random: Random
   /** The truth: false while a `down` failure of the server lasts. */
   healthy(server: string): boolean
+  /**
+   * Call when a check result is about to be delivered through a promise at
+   * this instant: the run lets that reaction, and the reactions of what it
+   * changes, run before virtual time moves on.
+   */
+  deferred(): void
 }
 
 /** Receives the real failures and recoveries of servers. */
 export interface HealthDriver {
   /** `server` just failed (`healthy` false) or recovered (true), at `control.clock.now()`. */
   changed(server: ServerView, healthy: boolean): void
+  /** The run starts (its own events are scheduled): start timers (checks). */
+  start?(): void
+  /** Nothing more can change: stop every timer (checks), so the run can end. */
+  stop?(): void
 }
 
 /** Builds a driver for one simulation run. */

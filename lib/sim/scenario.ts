@@ -4,6 +4,7 @@
  * milliseconds of virtual time; rates are requests per second.
  */
 import type { AdminState } from '../balance/types.js'
+import type { InitialState, ObserveMode, OnErrorAction } from '../health/state.js'
 import type { BalanceOptions } from '../options/balance.js'
 import type { Distribution } from './distributions.js'
 
@@ -15,8 +16,19 @@ export interface TraceRequest {
   readonly key?: string | undefined
 }
 
+/** Queue priority of a source's requests (HAProxy `set-priority-class` / `set-priority-offset`). */
+export interface ArrivalPriority {
+  /** Lower is served first, −2047…2047. @default 0 */
+  readonly priorityClass: number
+  /** Milliseconds added to the arrival time in the queue's ordering (negative: served sooner), ±524287. @default 0 */
+  readonly priorityOffset: number
+}
+
 /** A source of requests. Several sources add up. */
-export type ArrivalSource =
+export type ArrivalSource = ArrivalPriority & ArrivalProcess
+
+/** When a source's requests arrive. */
+export type ArrivalProcess =
   | {
       /** Evenly spaced: one request every `1000 / rate` ms from `start`. */
       readonly kind: 'constant'
@@ -130,6 +142,70 @@ export interface RetryPolicy {
   readonly delay: number
 }
 
+/** Passive health (HAProxy `observe`, `error-limit`, `on-error`). */
+export interface SimObserve {
+  readonly mode: ObserveMode
+  readonly errorLimit: number
+  readonly onError: OnErrorAction
+}
+
+/**
+ * Active health checks of every server, run by the real health monitor
+ * (lib/health) on the virtual clock. A check of a server in a `down` failure
+ * fails; other checks pass.
+ */
+export interface SimHealth {
+  /** HAProxy `inter`. @default 2000 */
+  readonly inter: number
+  /** HAProxy `fastinter`. @default inter */
+  readonly fastinter: number
+  /** HAProxy `downinter`. @default inter */
+  readonly downinter: number
+  /** HAProxy `rise`. @default 2 */
+  readonly rise: number
+  /** HAProxy `fall`. @default 3 */
+  readonly fall: number
+  /** HAProxy `timeout check`; 0 = unset (an attempt is bounded by `inter`). @default 0 */
+  readonly timeout: number
+  /** Connect limit used with `timeout` (HAProxy `timeout connect`); 0 = unset. @default 0 */
+  readonly connectTimeout: number
+  /**
+   * How a check of a dead server fails: `refused` at once (L4CON, a closed
+   * port), or `timeout` when its time limit expires (L4TOUT, a host that does
+   * not answer).
+   * @default 'refused'
+   */
+  readonly failedCheck: 'refused' | 'timeout'
+  /** HAProxy global `spread-checks` percent (0…50), drawn from the run's health stream. @default 0 */
+  readonly spreadChecks: number
+  /** Where the counters start (HAProxy 3.1+ `init-state`). @default 'up' */
+  readonly initialState: InitialState
+  /** Weight and maxconn ramp after coming back UP (HAProxy `slowstart`). @default 0 */
+  readonly slowstart: number
+  /** Passive health; `undefined` = off. */
+  readonly observe: SimObserve | undefined
+}
+
+/**
+ * Cookie persistence (sticky sessions): requests come from `clients` clients
+ * that keep the cookie the load balancer gives them, decided by the real
+ * lib/persist logic. Each server's cookie value is its name.
+ */
+export interface SimPersistence {
+  /** The cookie name. @default 'SERVERID' */
+  readonly cookie: string
+  /** Number of distinct clients; each request comes from one of them. */
+  readonly clients: number
+  /**
+   * Popularity skew: client `i` (0-based) sends a share of requests
+   * proportional to `1 / (i + 1)^skew` (0 = uniform, 1 = Zipf).
+   * @default 0
+   */
+  readonly skew: number
+  /** A cookie naming a DOWN or MAINT server still reaches it (HAProxy `option persist`). @default false */
+  readonly persist: boolean
+}
+
 /** A validated scenario. */
 export interface Scenario {
   readonly name: string
@@ -143,8 +219,15 @@ export interface Scenario {
   readonly slowdowns: readonly Slowdown[]
   readonly changes: readonly Change[]
   readonly retries: RetryPolicy
-  /** Delay between a server's real failure or recovery and the health driver flipping it. */
+  /**
+   * Delay between a server's real failure or recovery and an idealised
+   * detector flipping it (used when `health` is not given).
+   */
   readonly detect: number
+  /** Active (and passive) health checks through the real health monitor; replaces `detect`. */
+  readonly health: SimHealth | undefined
+  /** Sticky sessions; `undefined` = no persistence. */
+  readonly persistence: SimPersistence | undefined
   /** Queue-depth sampling interval; 0 = about 200 samples over the expected duration. */
   readonly sample: number
   /** Algorithms to compare (`switchyard simulate` runs each); empty = just `backend.balance`. */

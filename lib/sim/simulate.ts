@@ -23,13 +23,19 @@ import { Backend } from '../backend.js'
 import type { BalanceConfig, ServerView } from '../balance/types.js'
 import type { SwitchyardError } from '../errors.js'
 import { resolveBalance, type BalanceOptions } from '../options/balance.js'
+import { CookiePersistence } from '../persist/cookie.js'
+import { redispatched } from '../persist/decide.js'
+import { createCookiePolicy } from '../persist/policy.js'
+import type { PersistDecision } from '../persist/types.js'
 import type { AcquireRequest, Lease } from '../queue/types.js'
 import type { Timer } from '../types.js'
 import { ArrivalCursor, arrivalCount, arrivalHorizon } from './arrivals.js'
+import { healthChecks, settleTime, type CheckDriver } from './checks.js'
+import { ClientPicker } from './clients.js'
 import { meanOf, sampler } from './distributions.js'
 import { detectAfter, type HealthDriver, type HealthDriverFactory } from './health.js'
 import { createPrng } from './prng.js'
-import type { Failure, Scenario, SimServer, Slowdown } from './scenario.js'
+import type { ArrivalSource, Failure, Scenario, SimServer, Slowdown } from './scenario.js'
 import { parseScenario } from './scenario-schema.js'
 import { SampleList, cdfOf, latencyStats, type LatencyStats } from './stats.js'
 import { VirtualClock } from './virtual-clock.js'
@@ -37,6 +43,7 @@ import { VirtualClock } from './virtual-clock.js'
 /** Random streams of a seed (see {@link createPrng}). */
 const STREAM_BALANCE = 1
 const STREAM_HEALTH = 2
+const STREAM_CLIENTS = 3
 const STREAM_ARRIVALS = 100
 const STREAM_SERVICE = 10_000
 const STREAM_FAULTS = 20_000
@@ -45,7 +52,7 @@ const STREAM_FAULTS = 20_000
 export interface SimulateOptions {
   /** Replaces `scenario.backend.balance` (how `compare` runs each algorithm). */
   readonly balance?: BalanceOptions | undefined
-  /** Turns real failures into operational states. @default detectAfter(scenario.detect) */
+  /** Turns real failures into operational states. @default healthChecks(scenario.health), else detectAfter(scenario.detect) */
   readonly health?: HealthDriverFactory | undefined
 }
 
@@ -57,6 +64,41 @@ export interface HealthTransition {
   readonly operational: string
   readonly previousAdmin: string
   readonly previousOperational: string
+  /** With `health`: why (`check`, `observe`, `admin`, …). */
+  readonly reason?: string | undefined
+  /** With `health`: the check status behind it (`L4CON`, `L4TOUT`, `L4OK`, `HANA`), when a check caused it. */
+  readonly check?: string | undefined
+}
+
+/** Sticky-session figures (with `persistence`). */
+export interface PersistenceResult {
+  readonly clients: number
+  /** Requests whose cookie pinned a server. */
+  readonly hits: number
+  /** Requests whose cookie named a server that could not take them (DOWN, MAINT): balanced, new cookie. */
+  readonly misses: number
+  /** Requests without a cookie (a client's first). */
+  readonly fresh: number
+  /** Pinned requests that ended on another server (full queue, redistribution, retry elsewhere). */
+  readonly redispatched: number
+  /** Cookies set by the load balancer (first visits, misses and redispatches). */
+  readonly cookiesSet: number
+}
+
+/** How the requests of one priority class ended (with priorities). */
+export interface ClassResult {
+  readonly priorityClass: number
+  readonly total: number
+  readonly served: number
+  readonly failed: number
+  readonly timedOut: number
+  readonly full: number
+  readonly noServer: number
+  readonly unfinished: number
+  /** End-to-end latency of its served requests. */
+  readonly latency: LatencyStats
+  /** Time its served requests waited in queues. */
+  readonly wait: LatencyStats
 }
 
 /** What happened on one server. */
@@ -133,6 +175,10 @@ export interface SimResult {
   readonly health: readonly HealthTransition[]
   /** Backend counters: persistent requests rebalanced, waiters moved off servers, longest backend queue, peak concurrency. */
   readonly backend: { readonly redispatched: number; readonly redistributed: number; readonly maxQueued: number; readonly maxServed: number }
+  /** With `persistence`: the sticky-session figures. */
+  readonly persistence?: PersistenceResult | undefined
+  /** When some arrival source sets a priority: results per priority class, lowest (served first) first. */
+  readonly classes?: readonly ClassResult[] | undefined
 }
 
 /** A short label of a balancing configuration. */
@@ -147,11 +193,38 @@ export function algorithmLabel(config: BalanceConfig): string {
   }
 }
 
+/** The requests of one priority class, counted as they end. */
+class ClassTally {
+  readonly priorityClass: number
+  total = 0
+  served = 0
+  failed = 0
+  timedOut = 0
+  full = 0
+  noServer = 0
+  readonly latency = new SampleList()
+  readonly waits = new SampleList()
+
+  constructor(priorityClass: number) {
+    this.priorityClass = priorityClass
+  }
+}
+
 /** One request of the simulation; it is its own `AcquireRequest`. */
 class SimRequest implements AcquireRequest {
   readonly uri: string | undefined
   avoid: ServerView | undefined = undefined
   pinned: ServerView | undefined = undefined
+  /** `option persist`: the pinned server is reached even when DOWN or MAINT. */
+  persist: boolean | undefined = undefined
+  readonly priorityClass: number
+  readonly priorityOffset: number
+  /** Its class's tally, when the run counts per class. */
+  readonly tally: ClassTally | undefined
+  /** The sticky client it comes from (with persistence), else −1. */
+  client = -1
+  /** Its persistence decision (with persistence). */
+  decision: PersistDecision | undefined = undefined
   readonly arrivedAt: number
   retries = 0
   waited = 0
@@ -166,11 +239,14 @@ class SimRequest implements AcquireRequest {
   readonly finish: () => void
   readonly again: () => void
 
-  constructor(run: Run, arrivedAt: number, key: string | undefined) {
+  constructor(run: Run, arrivedAt: number, key: string | undefined, source: ArrivalSource, tally: ClassTally | undefined) {
     this.arrivedAt = arrivedAt
     this.uri = key
+    this.priorityClass = source.priorityClass
+    this.priorityOffset = source.priorityOffset
+    this.tally = tally
     this.granted = (lease) => run.granted(this, lease)
-    this.refused = (error) => run.refused(error)
+    this.refused = (error) => run.refused(this, error)
     this.finish = () => run.finish(this)
     this.again = () => run.attempt(this)
   }
@@ -277,7 +353,28 @@ class Run {
   readonly models: ServerModel[] = []
   readonly byName = new Map<string, ServerModel>()
   readonly health: HealthDriver
+  /** How long checks need to settle after the last change of truth (0: the driver has no timers). */
+  readonly settle: number
   readonly tracking: boolean
+  /** Sticky sessions: the real cookie persistence, the clients' cookies, who sends each request. */
+  readonly cookies: CookiePersistence | undefined
+  readonly clientCookies: (string | undefined)[] = []
+  readonly clients: ClientPicker | undefined
+  readonly persist: boolean
+  hits = 0
+  misses = 0
+  fresh = 0
+  persistRedispatched = 0
+  cookiesSet = 0
+  /** Per priority class, when some source sets a priority. */
+  readonly tallies: Map<number, ClassTally> | undefined
+  /** Failure, slow-down and change events still to come. */
+  eventsLeft = 0
+  /** Check results handed over through promises at this instant (see HealthControl.deferred). */
+  deferredChecks = 0
+  healthStopped = false
+  /** The health driver's stop once checks had time to settle (requests were still pending). */
+  stopTimer: Timer | undefined = undefined
   readonly latency = new SampleList()
   readonly waits = new SampleList()
   readonly transitions: HealthTransition[] = []
@@ -314,6 +411,7 @@ class Run {
         timeoutConnect: b.timeoutConnect,
         redispatch: b.redispatch,
         allbackups: b.allbackups,
+        persist: scenario.persistence?.persist ?? false,
         servers: scenario.servers.map((s) => ({
           name: s.name,
           address: `sim:${s.name}`,
@@ -335,23 +433,46 @@ class Run {
       this.inService.push([])
     })
     this.tracking = scenario.failures.some((f) => f.mode === 'down')
-    this.health = (options.health ?? detectAfter(scenario.detect))({
+    const checks = scenario.health
+    this.health = (options.health ?? (checks === undefined ? detectAfter(scenario.detect) : healthChecks(checks)))({
       backend: this.backend,
       clock: this.clock,
       scheduler: this.clock,
       random: createPrng(seed, STREAM_HEALTH),
       healthy: (name) => this.byName.get(name)?.downs.length === 0,
+      deferred: () => {
+        this.deferredChecks++
+      },
     })
+    this.settle = checks === undefined ? 0 : settleTime(checks)
+    const causeOf = (this.health as Partial<CheckDriver>).causeOf
     this.backend.on('server:state', (server, previousAdmin, previousOperational) => {
-      this.transitions.push({
+      const transition: HealthTransition = {
         at: this.clock.now(),
         server: server.name,
         admin: server.admin,
         operational: server.operational,
         previousAdmin,
         previousOperational,
-      })
+      }
+      // The monitor saw the change first (its listener was added first): its cause is this transition's.
+      const cause = causeOf?.(server.name)
+      this.transitions.push(cause === undefined ? transition : { ...transition, reason: cause.reason, check: cause.check })
     })
+    const sticky = scenario.persistence
+    this.persist = sticky?.persist ?? false
+    if (sticky === undefined) {
+      this.cookies = undefined
+      this.clients = undefined
+    } else {
+      this.cookies = new CookiePersistence(createCookiePolicy({ name: sticky.cookie, mode: 'insert', indirect: true }), { persist: sticky.persist, redispatch: b.redispatch })
+      for (const model of this.models) this.cookies.setServer(model.view, model.spec.name)
+      this.clients = new ClientPicker(sticky.clients, sticky.skew, createPrng(seed, STREAM_CLIENTS))
+      this.clientCookies.length = sticky.clients
+    }
+    this.tallies = scenario.arrivals.some((a) => a.priorityClass !== 0 || a.priorityOffset !== 0) ? new Map() : undefined
+    this.eventsLeft = scenario.changes.length
+    for (const w of [...scenario.failures, ...scenario.slowdowns]) this.eventsLeft += w.duration === undefined ? 1 : 2
     let horizon = 0
     for (const source of scenario.arrivals) {
       this.arrivalsLeft += arrivalCount(source)
@@ -362,30 +483,83 @@ class Run {
 
   async run(): Promise<void> {
     const clock = this.clock
-    this.scenario.arrivals.forEach((source, k) => this.startSource(new ArrivalCursor(source, createPrng(this.scenario.seed, STREAM_ARRIVALS + k))))
+    this.scenario.arrivals.forEach((source, k) => this.startSource(source, new ArrivalCursor(source, createPrng(this.scenario.seed, STREAM_ARRIVALS + k))))
     for (const failure of this.scenario.failures) {
       const active: FailureEntry = { rate: failure.errorRate, time: undefined }
       this.window(failure, () => this.startFailure(failure, active), () => this.endFailure(failure, active))
     }
     for (const slow of this.scenario.slowdowns) this.window(slow, () => this.startSlow(slow), () => this.endSlow(slow))
-    for (const change of this.scenario.changes) clock.schedule(change.at, () => this.change(change))
+    for (const change of this.scenario.changes) clock.schedule(change.at, () => this.event(() => this.change(change)))
+    // After the scenario's events: a change at the instant of a check is seen by it.
+    this.health.start?.()
     this.sample()
+    this.quiet()
     while (clock.runNext()) {
       // Let the promise reactions of this instant run before time moves on.
-      if (this.pendingWaits > 0) await undefined
+      if (this.pendingWaits > 0 || this.deferredChecks > 0) {
+        await undefined
+        // A check result came through a promise: what its reaction changed (grants, refusals) reacts in the next turn.
+        while (this.deferredChecks > 0) {
+          this.deferredChecks = 0
+          await undefined
+        }
+      }
     }
     if (this.unexpected.length > 0) throw this.unexpected[0]
   }
 
-  startSource(cursor: ArrivalCursor): void {
+  startSource(source: ArrivalSource, cursor: ArrivalCursor): void {
     if (!cursor.next()) return
+    const tally = this.tallyOf(source.priorityClass)
     const fire = (): void => {
       this.arrivalsLeft--
       this.total++
-      this.attempt(new SimRequest(this, cursor.at, cursor.key))
+      const request = new SimRequest(this, cursor.at, cursor.key, source, tally)
+      if (tally !== undefined) tally.total++
+      if (this.cookies !== undefined) this.stick(request)
+      this.attempt(request)
       if (cursor.next()) this.clock.schedule(cursor.at - this.clock.now(), fire)
+      else this.quiet()
     }
     this.clock.schedule(cursor.at, fire)
+  }
+
+  tallyOf(priorityClass: number): ClassTally | undefined {
+    const tallies = this.tallies
+    if (tallies === undefined) return undefined
+    let tally = tallies.get(priorityClass)
+    if (tally === undefined) tallies.set(priorityClass, (tally = new ClassTally(priorityClass)))
+    return tally
+  }
+
+  /** Persistence before balancing: the client's cookie, decided by the real cookie logic. */
+  stick(request: SimRequest): void {
+    // Set together with `cookies`.
+    const client = this.clients!.next()
+    request.client = client
+    const decision = this.cookies!.request(this.clientCookies[client], 'GET', this.clock.now())
+    request.decision = decision
+    if (decision.outcome === 'hit') this.hits++
+    else if (decision.outcome === 'miss') this.misses++
+    else this.fresh++
+    if (decision.server !== undefined) {
+      request.pinned = decision.server
+      if (this.persist) request.persist = true
+    }
+  }
+
+  /** Nothing more can arrive or change: stop the health driver once every request ended, or once checks settled. */
+  quiet(): void {
+    if (this.arrivalsLeft > 0 || this.eventsLeft > 0 || this.healthStopped) return
+    if (this.ended === this.total || this.settle === 0) this.stopHealth()
+    // Requests still wait (maybe for a server the checks will bring back): give the checks time to settle.
+    else this.stopTimer ??= this.clock.schedule(this.settle, this.stopHealth)
+  }
+
+  readonly stopHealth = (): void => {
+    this.healthStopped = true
+    this.stopTimer?.cancel()
+    this.health.stop?.()
   }
 
   attempt(request: SimRequest): void {
@@ -400,6 +574,12 @@ class Run {
     request.lease = lease
     request.waited += lease.queuedFor
     request.startedAt = this.clock.now()
+    const decision = request.decision
+    if (decision?.server !== undefined && lease.server !== decision.server) {
+      // Persistence broken (full queue, redistribution, retry elsewhere): the response gets a fresh cookie.
+      request.decision = redispatched(decision, lease.server)
+      this.persistRedispatched++
+    }
     if (this.tracking) model.inflight.add(request)
     const down = model.downs.at(-1)
     if (down !== undefined) {
@@ -428,14 +608,23 @@ class Run {
     request.timer = this.clock.schedule(duration, request.finish)
   }
 
-  refused(error: unknown): void {
+  refused(request: SimRequest, error: unknown): void {
     this.pendingWaits--
     // acquire() without a signal rejects only with SwitchyardErrors (see Backend.acquire).
     const code = (error as SwitchyardError).code
-    if (code === 'SWY_ERR_QUEUE_TIMEOUT') this.timedOut++
-    else if (code === 'SWY_ERR_QUEUE_FULL') this.full++
-    else if (code === 'SWY_ERR_NO_SERVER') this.noServer++
-    else this.unexpected.push(error)
+    const tally = request.tally
+    if (code === 'SWY_ERR_QUEUE_TIMEOUT') {
+      this.timedOut++
+      if (tally !== undefined) tally.timedOut++
+    } else if (code === 'SWY_ERR_QUEUE_FULL') {
+      this.full++
+      if (tally !== undefined) tally.full++
+    } else if (code === 'SWY_ERR_NO_SERVER') {
+      this.noServer++
+      if (tally !== undefined) tally.noServer++
+    } else {
+      this.unexpected.push(error)
+    }
     this.end()
   }
 
@@ -462,6 +651,13 @@ class Run {
       this.latency.push(latency)
       model.latency.push(latency)
       this.waits.push(request.waited)
+      const tally = request.tally
+      if (tally !== undefined) {
+        tally.served++
+        tally.latency.push(latency)
+        tally.waits.push(request.waited)
+      }
+      if (request.decision !== undefined) this.remember(request, request.decision, lease.server, now)
       this.end()
       return
     }
@@ -470,6 +666,7 @@ class Run {
     const policy = this.scenario.retries
     if (request.retries >= policy.count) {
       this.failed++
+      if (request.tally !== undefined) request.tally.failed++
       this.end()
       return
     }
@@ -478,6 +675,7 @@ class Run {
     if (policy.redispatch) {
       request.avoid = model.view
       request.pinned = undefined
+      request.persist = undefined
       this.attempt(request)
     } else {
       request.pinned = model.view
@@ -486,14 +684,32 @@ class Run {
     }
   }
 
+  /** The response step of persistence: the client keeps the cookie the load balancer inserted. */
+  remember(request: SimRequest, decision: PersistDecision, server: ServerView, now: number): void {
+    // Set whenever a request has a decision.
+    const inserted = this.cookies!.response(decision, server, 200, NO_HEADERS, now).inserted
+    if (inserted === undefined) return
+    this.cookiesSet++
+    // `<name>=<value>; path=/…`: the client sends back the part before the attributes.
+    this.clientCookies[request.client] = inserted.slice(0, inserted.indexOf(';'))
+  }
+
   end(): void {
     this.ended++
     this.endedAt = this.clock.now()
+    if (this.ended === this.total) this.quiet()
   }
 
   window(w: Failure | Slowdown, start: () => void, stop: () => void): void {
-    this.clock.schedule(w.at, start)
-    if (w.duration !== undefined) this.clock.schedule(w.at + w.duration, stop)
+    this.clock.schedule(w.at, () => this.event(start))
+    if (w.duration !== undefined) this.clock.schedule(w.at + w.duration, () => this.event(stop))
+  }
+
+  /** Runs a scenario event (failure, slow-down, change) and counts it done. */
+  event(fn: () => void): void {
+    this.eventsLeft--
+    fn()
+    this.quiet()
   }
 
   startFailure(failure: Failure, active: FailureEntry): void {
@@ -615,9 +831,41 @@ class Run {
         maxQueued: counters.maxQueued,
         maxServed: counters.maxServed,
       },
+      ...(scenario.persistence === undefined
+        ? {}
+        : {
+            persistence: {
+              clients: scenario.persistence.clients,
+              hits: this.hits,
+              misses: this.misses,
+              fresh: this.fresh,
+              redispatched: this.persistRedispatched,
+              cookiesSet: this.cookiesSet,
+            },
+          }),
+      ...(this.tallies === undefined ? {} : { classes: [...this.tallies.values()].sort((a, b) => a.priorityClass - b.priorityClass).map(classResult) }),
     }
   }
 }
+
+function classResult(tally: ClassTally): ClassResult {
+  const ended = tally.served + tally.failed + tally.timedOut + tally.full + tally.noServer
+  return {
+    priorityClass: tally.priorityClass,
+    total: tally.total,
+    served: tally.served,
+    failed: tally.failed,
+    timedOut: tally.timedOut,
+    full: tally.full,
+    noServer: tally.noServer,
+    unfinished: tally.total - ended,
+    latency: latencyStats(tally.latency.sorted()),
+    wait: latencyStats(tally.waits.sorted()),
+  }
+}
+
+/** The response headers a simulated server sends: none the cookie logic reads. */
+const NO_HEADERS = Object.freeze({})
 
 /**
  * How long `count` requests take when every server works at its capacity (the

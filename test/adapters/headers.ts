@@ -37,6 +37,10 @@ t.test('request headers: hop-by-hop and connection-named removed, order and dupl
   t.same(requestHeaders(['X-A', '1'], undefined, undefined), ['x-a', '1'])
 })
 
+t.test('Connection cannot name Host away', async (t) => {
+  t.same(requestHeaders(['Host', 'a', 'Connection', 'host, x-a', 'X-A', '1'], 'host, x-a', undefined), ['host', 'a'])
+})
+
 t.test('two Host fields are refused', async (t) => {
   t.equal(requestHeaders(['Host', 'a', 'host', 'a'], undefined, undefined), undefined)
 })
@@ -45,4 +49,9 @@ t.test('response headers: decoded, filtered, Set-Cookie lines kept apart', async
   const raw = ['Content-Type', 'text/plain', 'Connection', 'keep-alive, x-hop', 'Keep-Alive', 'timeout=5', 'X-Hop', '1', 'Set-Cookie', 'a=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT', 'Set-Cookie', 'b=2', 'Transfer-Encoding', 'chunked', 'X-Bin', '\xe9'].map((s) => Buffer.from(s, 'latin1'))
   t.same(responseHeaders(raw), ['content-type', 'text/plain', 'set-cookie', 'a=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT', 'set-cookie', 'b=2', 'x-bin', '\xe9'])
   t.same(responseHeaders(['A', '1', 'Connection', 'close'].map((s) => Buffer.from(s))), ['a', '1'])
+})
+
+t.test('response headers: a transfer coding other than chunked makes the response invalid', async (t) => {
+  for (const te of ['chunked', 'Chunked', ' chunked\t']) t.same(responseHeaders(['Transfer-Encoding', te, 'A', '1'].map((s) => Buffer.from(s))), ['a', '1'], te)
+  for (const te of ['gzip', 'gzip, chunked', 'chunked, gzip', 'identity', '']) t.equal(responseHeaders(['Transfer-Encoding', te].map((s) => Buffer.from(s))), undefined, te)
 })

@@ -167,6 +167,30 @@ t.test('refused requests: 431, duplicate Host, bad targets, transfer codings', a
   t.match(logs[1], { status: 400, termination: 'PR--', backend: 'be' })
 })
 
+t.test('an invalid request closes the connection; requests pipelined behind it never run', async (t) => {
+  const a = await upstream(t, echo('a'))
+  const p = await proxy(t, [a])
+  // Node emits the pipelined request at once; switchyard takes it only after the 400 went out, and the connection is closed by then.
+  const text = await raw(p.port, 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n')
+  t.match(text, /^HTTP\/1\.1 400 Bad request\r\n[^]*connection: close\r\n/i)
+  t.equal(text.match(/HTTP\/1\.1/g)?.length, 1, 'one answer')
+  t.match(await raw(p.port, 'GET / HTTP/1.1\r\nHost: a b\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n'), /^HTTP\/1\.1 400 [^]*connection: close\r\n/i)
+  t.equal(p.source.releases.length, 0, 'nothing reached a server')
+  // Valid pipelined requests are all answered, in order.
+  const ok = await raw(p.port, 'GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\nGET /3 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')
+  t.same([...ok.matchAll(/"url":"(\/\d)"/g)].map((m) => m[1]), ['/1', '/2', '/3'])
+})
+
+t.test('CONNECT is refused with 400 and the connection closed', async (t) => {
+  const a = await upstream(t, echo('a'))
+  const logs: HttpLogEntry[] = []
+  const p = await proxy(t, [a], {}, { log: (e) => logs.push(e) })
+  t.match(await raw(p.port, 'CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: 127.0.0.1:1\r\n\r\n'), /^HTTP\/1\.1 400 [^]*connection: close\r\n/)
+  await until(() => logs.length === 1)
+  t.match(logs[0], { status: 400, termination: 'PR--', method: 'CONNECT' })
+  t.equal(p.source.releases.length, 0)
+})
+
 t.test('a body already consumed by another layer cannot be forwarded: 500', async (t) => {
   const a = await upstream(t, echo('a'))
   const backend = createHttpBackend(new FixtureSource('be', [a]))

@@ -460,3 +460,69 @@ t.test('WebSocket-style upgrades go through persistence too', async (t) => {
   })
   t.equal(head, 'k=1 undefined')
 })
+
+t.test('force-persist and ignore-persist rules (createProxy rules, real servers)', async (t) => {
+  const a = await upstream(t, 'A')
+  const b = await upstream(t, 'B')
+  const cookie = { name: 'SERVERID', mode: 'insert', indirect: true } as const
+  const rules = {
+    request: [
+      { action: 'ignore-persist', if: { kind: 'path', match: { op: 'prefix', values: '/static' } } },
+      { action: 'force-persist', if: { kind: 'header', name: 'x-admin' } },
+    ],
+  } as const
+  const make = async (t: Test): Promise<{ proxy: Proxy; web: ProxyBackend; logs: HttpLogEntry[]; get: (path: string, headers: Record<string, string>) => Promise<Reply> }> => {
+    const logs: HttpLogEntry[] = []
+    const proxy = createProxy({ log: (e) => logs.push(e), rules })
+    const web = proxy.addBackend('web', { cookie })
+    web.addServer('A', { address: a, cookie: 'A' })
+    web.addServer('B', { address: b, cookie: 'B' })
+    const server = await proxy.listen(0)
+    t.teardown(() => proxy.close())
+    const port = (server.address() as AddressInfo).port
+    return { proxy, web, logs, get: (path, headers) => send(port, { path, headers }) }
+  }
+
+  t.test('force-persist: a cookie naming a server in maintenance reaches it (D); without the rule it is balanced', async (t) => {
+    const r = await make(t)
+    r.web.setState('A', 'maint')
+    const forced = await r.get('/app', { cookie: 'SERVERID=A', 'x-admin': '1' })
+    t.equal(forced.headers['x-server'], 'A')
+    t.equal(forced.headers['x-cookie'], '<none>', 'indirect: the server never sees the cookie')
+    t.equal(forced.headers['set-cookie'], undefined)
+    const plain = await r.get('/app', { cookie: 'SERVERID=A' })
+    t.equal(plain.headers['x-server'], 'B')
+    t.same(plain.headers['set-cookie'], ['SERVERID=B; path=/'])
+    await until(() => r.logs.length === 2)
+    t.same(r.logs.map((e) => [e.server, e.termination]), [['A', '--DN'], ['B', '--DI']])
+    t.same(r.web.cookieCounters(), { hits: 1, misses: 1, redispatches: 0 })
+  })
+
+  t.test('force-persist: a DOWN server too', async (t) => {
+    const r = await make(t)
+    r.web.setHealth('A', 'down')
+    const names: string[] = []
+    for (let i = 0; i < 3; i++) names.push(String((await r.get('/app', { cookie: 'SERVERID=A', 'x-admin': '1' })).headers['x-server']))
+    t.same(names, ['A', 'A', 'A'])
+  })
+
+  t.test('ignore-persist: the cookie is ignored, requests balanced, no cookie inserted', async (t) => {
+    const r = await make(t)
+    const names: string[] = []
+    for (let i = 0; i < 6; i++) {
+      const reply = await r.get('/static/app.css', { cookie: 'SERVERID=A' })
+      names.push(String(reply.headers['x-server']))
+      t.equal(reply.headers['set-cookie'], undefined, `request ${i}: no Set-Cookie`)
+      t.equal(reply.headers['x-cookie'], '<none>', `request ${i}: the cookie is still removed (indirect)`)
+    }
+    t.same(names, ['A', 'B', 'A', 'B', 'A', 'B'])
+    t.equal(names.filter((n) => n === 'A').length, 3)
+    // The same cookie outside /static sticks.
+    const sticky: string[] = []
+    for (let i = 0; i < 4; i++) sticky.push(String((await r.get('/app', { cookie: 'SERVERID=B' })).headers['x-server']))
+    t.same(sticky, ['B', 'B', 'B', 'B'])
+    await until(() => r.logs.length === 10)
+    t.same(r.logs.slice(0, 6).map((e) => e.termination), Array(6).fill('--UN'), 'ignore-persist logs the cookie as unused (U), none set (N)')
+    t.same(r.web.cookieCounters(), { hits: 4, misses: 0, redispatches: 0 })
+  })
+})

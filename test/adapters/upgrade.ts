@@ -156,6 +156,40 @@ t.test('a WebSocket 101 without Sec-WebSocket-Accept is refused with 502', async
   t.same(p.source.releases, [{ server: 's1', outcome: 'bad-response', status: 101 }])
 })
 
+t.test('an upgrade pipelined behind a request waits for its answer: answers in order', async (t) => {
+  const server = http.createServer((req, res) => {
+    if (req.url === '/cut') {
+      res.writeHead(200, { 'content-length': '10' }).write('ab')
+      setTimeout(() => res.socket!.destroy(), 20)
+      return
+    }
+    setTimeout(() => res.writeHead(200, { 'content-length': String(req.url!.length) }).end(req.url), req.url === '/first' ? 80 : 1)
+  })
+  const a = `http://127.0.0.1:${await listen(t, server)}`
+  const p = await proxy(t, [a])
+  const text = await raw(p.port, 'GET /first HTTP/1.1\r\nHost: a\r\n\r\nGET /up HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: foo\r\n\r\n')
+  t.match(text, /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\n\/firstHTTP\/1\.1 200 OK\r\n[^]*connection: close\r\n\r\n\/up$/)
+  // The earlier answer is cut (the client connection destroyed): the upgrade never starts.
+  const cut = await raw(p.port, 'GET /cut HTTP/1.1\r\nHost: a\r\n\r\nGET /up HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: foo\r\n\r\n')
+  t.match(cut, /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nab$/)
+  await delay(50)
+  t.same(p.source.releases.map((r) => r.outcome), ['ok', 'ok', 'bad-response'], 'the upgrade behind the cut answer never ran')
+})
+
+t.test('a transfer coding other than chunked in the answer to an upgrade: 502', async (t) => {
+  for (const answer of [
+    'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: x\r\nTransfer-Encoding: gzip\r\n\r\n',
+    'HTTP/1.1 403 Forbidden\r\nTransfer-Encoding: gzip\r\n\r\nabc',
+  ]) {
+    const a = await rawServer(t, (socket) => socket.write(answer))
+    const logs: HttpLogEntry[] = []
+    const p = await proxy(t, [a], {}, { log: (e) => logs.push(e) })
+    t.match(await raw(p.port, `GET / HTTP/1.1\r\nHost: a\r\n${WS_HEAD}\r\n`), /^HTTP\/1\.1 502 Bad Gateway\r\n/)
+    await until(() => logs.length === 1)
+    t.match(logs[0], { termination: 'PH--', status: 502 })
+  }
+})
+
 t.test('other protocols: bytes flow both ways, early client bytes reach the server, server close ends the tunnel', async (t) => {
   const a = await rawServer(t, (socket, data) => {
     const head = data.toString('latin1')

@@ -75,6 +75,30 @@ t.test('simulate: summary, JSON, files', async (t) => {
   t.end()
 })
 
+t.test('simulate: the summary shows health transitions, sticky sessions and priority classes', async (t) => {
+  const scenario = JSON.stringify({
+    name: 'sticky',
+    servers: [
+      { name: 'a', service: 10 },
+      { name: 'b', service: 10 },
+    ],
+    arrivals: [
+      { kind: 'constant', rate: 10, count: 40 },
+      { kind: 'burst', at: 5, count: 2, priorityClass: -1 },
+    ],
+    failures: [{ server: 'a', at: 1000 }],
+    changes: [{ at: 3000, server: 'b', admin: 'drain' }],
+    health: { inter: 500, rise: 1, fall: 1 },
+    persistence: { clients: 4 },
+  })
+  const run = fakeIo({ 's.json': scenario })
+  t.equal(await main(['simulate', 's.json'], run.io), 0)
+  t.match(run.out[0], /\n  health    1000 ms a ready\/down \(L4CON\)\n  health    3000 ms b drain\/up\n/)
+  t.match(run.out[0], /\n  sticky    4 clients: \d+ hits, \d+ misses, \d+ redispatched, \d+ cookies set\n/)
+  t.match(run.out[0], /\n  class -1  2 of 2 served, 0 timed out; p99 10 ms\n  class 0  \d+ of 40 served/)
+  t.end()
+})
+
 t.test('simulate: comparisons from --balance or the scenario', async (t) => {
   const run = fakeIo({ 's.json': SCENARIO })
   t.equal(await main(['simulate', 's.json', '--balance', 'leastconn', '--balance', 'peak-ewma', '--out', 'o'], run.io), 0)

@@ -38,6 +38,7 @@ t.test('no rule matches: continue with the request unchanged', async (t) => {
       addHeaders: v.addHeaders,
       source: v.source,
       statusReason: v.statusReason,
+      persist: v.persist,
     },
     {
       action: 'continue',
@@ -56,6 +57,7 @@ t.test('no rule matches: continue with the request unchanged', async (t) => {
       addHeaders: undefined,
       source: '127.0.0.1',
       statusReason: undefined,
+      persist: undefined,
     },
   )
 })
@@ -332,4 +334,43 @@ t.test('unknown or malformed request rules', async (t) => {
     field: 'request[0].unless.match.values',
     value: '[',
   })
+})
+
+t.test('force-persist / ignore-persist: the first matching persistence rule decides, evaluation goes on', async (t) => {
+  const isStatic: Condition = { kind: 'path', match: { op: 'prefix', values: '/static' } }
+  const admin: Condition = { kind: 'header', name: 'x-admin' }
+  const rules: RequestRule[] = [
+    { action: 'ignore-persist', if: isStatic },
+    { action: 'force-persist', if: admin },
+    { action: 'ignore-persist', unless: admin },
+    { action: 'set-header', name: 'x-after', value: '1' },
+  ]
+  const table: Array<[string, Partial<RuleRequest>, string | undefined]> = [
+    ['static path: ignore', { url: '/static/a.css' }, 'ignore'],
+    ['static path with x-admin: the earlier ignore wins', { url: '/static/a.css', headers: { 'x-admin': '1' } }, 'ignore'],
+    ['x-admin: force', { url: '/app', headers: { 'x-admin': '1' } }, 'force'],
+    ['other: the unless rule ignores', { url: '/app' }, 'ignore'],
+  ]
+  for (const [name, over, expected] of table) {
+    const v = run(rules, over)
+    t.equal(v.persist, expected, name)
+    t.same(v.addHeaders, ['x-after', '1'], `${name}: later rules still run`)
+  }
+  t.equal(run([{ action: 'force-persist', if: admin }]).persist, undefined, 'no rule matched: undefined')
+  t.equal(run([{ action: 'deny' }, { action: 'force-persist' }]).persist, undefined, 'a final deny stops before it')
+})
+
+t.test('after allow, backend-stage rules (use-backend, force/ignore-persist) still run; other rules do not', async (t) => {
+  const rules: RequestRule[] = [
+    { action: 'allow', if: isApi },
+    { action: 'set-header', name: 'x-skipped', value: '1' },
+    { action: 'use-backend', backend: 'never', if: { kind: 'never' } },
+    { action: 'use-backend', backend: 'api' },
+    { action: 'force-persist', if: isApi },
+    { action: 'ignore-persist' },
+    { action: 'deny' },
+  ]
+  const v = run(rules, { url: '/api/x' })
+  t.same([v.action, v.backend, v.persist, v.addHeaders], ['continue', 'api', 'force', undefined])
+  t.same(run(rules, { url: '/web' }).action, 'deny', 'without allow, evaluation reaches deny')
 })

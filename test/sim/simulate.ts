@@ -332,3 +332,167 @@ t.test('sampling: explicit interval; helpers', async (t) => {
   t.equal(drainTime([{ name: 'a', weight: 1, maxconn: 0, minconn: 0, maxqueue: 0, backup: false, workers: 0, service: { kind: 'constant', value: 1 }, errorRate: 0, errorTime: { kind: 'constant', value: 1 } }], 10), 0)
   t.end()
 })
+
+/** Three servers, 50 requests/s for 60 s from 20 sticky clients (Zipf popularity). */
+const STICKY = {
+  seed: 3,
+  backend: { balance: 'roundrobin', redispatch: true },
+  servers: [
+    { name: 'a', service: 20 },
+    { name: 'b', service: 20 },
+    { name: 'c', service: 20 },
+  ],
+  arrivals: [{ kind: 'poisson', rate: 50, duration: 60_000 }],
+  persistence: { clients: 20, skew: 1 },
+  retries: { count: 1, redispatch: true },
+}
+
+t.test('sticky sessions: each client sticks to the server of its first response; popular clients skew the load', async (t) => {
+  const r = await simulate(STICKY)
+  t.equal(r.requests.total, 3000)
+  t.same(r.persistence, { clients: 20, hits: 2980, misses: 0, fresh: 20, redispatched: 0, cookiesSet: 20 })
+  // First visits alternate a, b, c: a and b get 7 clients each, c 6; after that the clients' popularity decides.
+  t.same(r.servers.map((s) => s.attempts), [1071, 1334, 595], 'stickiness: skewed load')
+  const plain = await simulate({ ...STICKY, persistence: undefined })
+  t.same(plain.servers.map((s) => s.attempts), [1000, 1000, 1000], 'without cookies roundrobin is even')
+  t.equal(plain.persistence, undefined)
+  t.end()
+})
+
+t.test('the sticky server fails: its clients fail until checks notice, then get a new server and cookie', async (t) => {
+  const failing = { ...STICKY, failures: [{ server: 'a', at: 30_000 }], health: { inter: 1000, rise: 2, fall: 3 } }
+  const r = await simulate(failing)
+  // a's clients hit it until the 3rd failed check (32 s); each failure is retried elsewhere (redispatch),
+  // which breaks persistence: the retry's response gives the client a new cookie. Of a's 7 clients, 6
+  // moved that way; the 7th sent nothing in between: its next request names a DOWN server, a miss.
+  t.same(r.health.map((h) => [h.at, h.server, h.operational]), [[32_000, 'a', 'down']])
+  t.same(r.servers.map((s) => [s.name, s.attempts, s.served, s.failed]), [
+    ['a', 529, 523, 6],
+    ['b', 1621, 1621, 0],
+    ['c', 856, 856, 0],
+  ])
+  t.same(r.requests, { total: 3000, served: 3000, failed: 0, timedOut: 0, full: 0, noServer: 0, unfinished: 0, retries: 6, retriedRequests: 6 })
+  t.same(r.persistence, { clients: 20, hits: 2979, misses: 1, fresh: 20, redispatched: 6, cookiesSet: 27 })
+  // Without retries, the 26 requests that reached a in those 2 s fail, and the next request of each of
+  // a's 7 clients, naming a DOWN server, is a miss: balanced, new cookie (20 + 7 cookies in all).
+  const noRetry = await simulate({ ...failing, retries: { count: 0 } })
+  t.same(noRetry.persistence, { clients: 20, hits: 2973, misses: 7, fresh: 20, redispatched: 0, cookiesSet: 27 })
+  t.equal(noRetry.requests.failed, 26)
+  t.equal(noRetry.servers[0]!.failed, 26)
+  t.end()
+})
+
+t.test('option persist: a cookie naming a DOWN server still reaches it', async (t) => {
+  const base = {
+    backend: { balance: 'roundrobin' },
+    servers: [
+      { name: 'a', service: 10 },
+      { name: 'b', service: 10 },
+    ],
+    // One client, a request every 100 ms; it sticks to a (first roundrobin pick).
+    arrivals: [{ kind: 'constant', rate: 10, count: 20 }],
+    changes: [{ at: 550, server: 'a', admin: 'maint' }],
+    persistence: { clients: 1 },
+  }
+  const balanced = await simulate(base)
+  t.same(balanced.servers.map((s) => s.attempts), [6, 14], 'maintenance: the cookie is a miss, the client moves to b')
+  t.same(balanced.persistence, { clients: 1, hits: 18, misses: 1, fresh: 1, redispatched: 0, cookiesSet: 2 })
+  const persist = await simulate({ ...base, persistence: { clients: 1, persist: true } })
+  t.same(persist.servers.map((s) => s.attempts), [20, 0], 'option persist: it stays on a')
+  t.same(persist.persistence, { clients: 1, hits: 19, misses: 0, fresh: 1, redispatched: 0, cookiesSet: 1 })
+  t.end()
+})
+
+t.test('priority classes: a later high-priority burst overtakes the queued backlog', async (t) => {
+  const r = await simulate({
+    backend: { timeoutQueue: 5000 },
+    servers: [{ name: 'a', maxconn: 2, service: 10 }],
+    arrivals: [
+      { kind: 'burst', count: 300 },
+      { kind: 'burst', at: 1, count: 50, priorityClass: -1 },
+    ],
+  })
+  // At 1 ms 2 requests are in service and 298 wait. The class −1 burst goes first: 25 rounds of 2 from
+  // 10 ms, done at 260 ms; the class-0 backlog takes 298 / 2 × 10 ms more: the last ends at 1750 ms.
+  t.same(
+    r.classes!.map((c) => [c.priorityClass, c.total, c.served, c.unfinished, c.latency.min, c.latency.max]),
+    [
+      [-1, 50, 50, 0, 19, 259],
+      [0, 300, 300, 0, 10, 1750],
+    ],
+  )
+  t.equal(r.endedAt, 1750)
+  const flat = await simulate({
+    backend: { timeoutQueue: 5000 },
+    servers: [{ name: 'a', maxconn: 2, service: 10 }],
+    arrivals: [
+      { kind: 'burst', count: 300 },
+      { kind: 'burst', at: 1, count: 50 },
+    ],
+  })
+  t.equal(flat.classes, undefined, 'no priorities: no per-class results')
+  t.end()
+})
+
+t.test('priority offsets and per-class outcomes: timeouts, refusals, failures', async (t) => {
+  const r = await simulate({
+    backend: { timeoutQueue: 100 },
+    servers: [{ name: 'a', maxconn: 1, service: 10, errorRate: 0.2 }],
+    arrivals: [
+      { kind: 'burst', count: 40, priorityOffset: 50 },
+      { kind: 'burst', count: 40, priorityClass: 1 },
+      { kind: 'burst', at: 500, count: 5, priorityClass: 2 },
+    ],
+    changes: [{ at: 499, server: 'a', admin: 'maint' }],
+  })
+  const byClass = Object.fromEntries(r.classes!.map((c) => [c.priorityClass, c]))
+  const sum = (k: 'served' | 'failed' | 'timedOut' | 'noServer' | 'full' | 'unfinished'): number => r.classes!.reduce((n, c) => n + c[k], 0)
+  t.equal(byClass[2]!.noServer, 5, 'class 2 arrives while the only server is in maintenance')
+  t.equal(byClass[1]!.served + byClass[1]!.failed, 0, 'class 1 always ranks behind class 0: it times out')
+  t.equal(byClass[1]!.timedOut, 40)
+  t.ok(byClass[0]!.served > 0 && byClass[0]!.failed > 0 && byClass[0]!.timedOut > 0, 'class 0: served, failed and timed out')
+  t.same([sum('served'), sum('failed'), sum('timedOut'), sum('noServer'), sum('full'), sum('unfinished')], [r.requests.served, r.requests.failed, r.requests.timedOut, r.requests.noServer, r.requests.full, 0])
+  t.equal(byClass[1]!.latency.count, 0)
+  const full = await simulate({
+    backend: { balance: { algorithm: 'uri' } },
+    servers: [{ name: 'a', maxconn: 1, maxqueue: 2, service: 10 }],
+    arrivals: [
+      { kind: 'burst', count: 5, keys: 1, priorityClass: 1 },
+      { kind: 'burst', count: 1, keys: 1 },
+    ],
+  })
+  t.same(
+    full.classes!.map((c) => [c.priorityClass, c.served, c.full]),
+    [
+      [0, 1, 0],
+      [1, 2, 3],
+    ],
+    'maxqueue refusals are counted per class',
+  )
+  t.end()
+})
+
+t.test('conservation and determinism with checks, persistence, priorities and retries together', async (t) => {
+  const scenario = {
+    ...MESSY,
+    detect: 0,
+    arrivals: [
+      { kind: 'poisson', rate: 600, duration: 2000, priorityClass: 1 },
+      { kind: 'burst', at: 500, count: 200, spacing: 0.5, priorityOffset: -100 },
+      { kind: 'trace', requests: [{ at: 30 }, { at: 10, key: 'x' }] },
+    ],
+    health: { inter: 100, fastinter: 50, rise: 2, fall: 2, failedCheck: 'timeout', timeout: 20, connectTimeout: 30, observe: 'layer7' },
+    persistence: { clients: 50, skew: 0.8 },
+  }
+  const r = await simulate(scenario)
+  t.equal(ended(r), r.requests.total)
+  t.equal(r.requests.total, 1402)
+  t.equal(r.classes!.reduce((n, c) => n + c.total, 0), 1402)
+  const attempts = r.servers.reduce((n, s) => n + s.attempts, 0)
+  t.equal(attempts, r.servers.reduce((n, s) => n + s.served + s.failed, 0), 'every attempt ended once')
+  t.ok(r.health.some((h) => h.reason === 'check'), 'checks made transitions')
+  const p = r.persistence!
+  t.equal(p.hits + p.misses + p.fresh, r.requests.total, 'every request was decided once')
+  t.equal(JSON.stringify(await simulate(scenario)), JSON.stringify(r), 'same seed, same JSON')
+  t.end()
+})

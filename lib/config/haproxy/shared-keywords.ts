@@ -1,6 +1,7 @@
 /**
  * Keywords of both halves: `mode`, `maxconn`, `errorfile`, `grace`,
- * forwarding headers, connection-mode options, `stick-table` and the ones
+ * forwarding headers, connection-mode options, `stick-table`,
+ * `force-persist` / `ignore-persist` and the ones
  * accepted for compatibility.
  */
 import { parseStickTable } from '../../rules/cfg-rules.js'
@@ -54,6 +55,24 @@ function errorfile(ctx: KeywordContext): void {
 
 const CONNECTION_MODE = 'switchyard keeps client connections alive and pools server connections (HAProxy `http-keep-alive` with `http-reuse safe`)'
 
+/**
+ * HAProxy `force-persist` / `ignore-persist { if | unless } <cond>`, backend
+ * keywords: switchyard evaluates them with the request rules of the
+ * frontend half, so they work in a `listen` section. HAProxy ignores them in
+ * a frontend (with a warning, as here); a `backend` section is refused
+ * rather than silently changing what persistence does.
+ */
+function persistRule(): Keyword {
+  return both((ctx) => {
+    if (ctx.section.kind === 'frontend') {
+      ctx.warn(`ignored: \`${ctx.keyword}\` only applies to backends (HAProxy ignores it in a frontend)`)
+      return
+    }
+    if (ctx.fe === undefined) throw configError(ctx.at, ctx.keyword, `switchyard evaluates \`${ctx.keyword}\` with a frontend's request rules: write it in a \`listen\` section`)
+    feedRules(ctx)
+  })
+}
+
 /** Keywords of both halves. */
 export const SHARED_KEYWORDS: KeywordTable = {
   mode: both((ctx) => {
@@ -105,6 +124,8 @@ export const SHARED_KEYWORDS: KeywordTable = {
     if (ctx.fe !== undefined) ctx.fe.disabled = true
     ctx.warn('`disabled`: this section starts no listener')
   }),
+  'force-persist': persistRule(),
+  'ignore-persist': persistRule(),
   'stick-table': both((ctx) => {
     if (ctx.section.kind === 'defaults') throw configError(ctx.at, ctx.keyword, 'not allowed in a `defaults` section')
     if (ctx.fe !== undefined) return feedRules(ctx)

@@ -92,7 +92,31 @@ t.test('the table has no untested entry', async (t) => {
     'mode', 'maxconn', 'errorfile', 'grace', 'timeout http-keep-alive', 'option forwardfor', 'option originalto', 'option httpclose',
     'option http-server-close', 'option http-keep-alive', 'option forceclose', 'option nolinger', 'option splice-auto',
     'option splice-request', 'option splice-response', 'option independent-streams', 'log', 'description', 'id', 'enabled',
-    'disabled', 'stick-table',
+    'disabled', 'stick-table', 'force-persist', 'ignore-persist',
   ]
   t.same(Object.keys(SHARED_KEYWORDS).filter((k) => !names.includes(k)), [])
+})
+
+t.test('force-persist / ignore-persist: rules of a listen section; ignored in a frontend; refused in a backend', async (t) => {
+  const l = load([
+    'listen l',
+    'mode http',
+    'bind :80',
+    'cookie SERVERID insert indirect',
+    'option persist',
+    'acl admin hdr(x-admin) -m found',
+    'force-persist if admin',
+    'ignore-persist if { path_beg /static }',
+    'server a 127.0.0.1:8001 cookie A',
+  ])
+  const rules = l.config.frontends[0]!.http!.rules!
+  t.same(rules.request?.map((r) => r.action), ['force-persist', 'ignore-persist'])
+  t.same(rules.request?.[0], { if: { kind: 'acl', name: 'admin' }, action: 'force-persist' })
+  t.equal(l.config.backends['l']!.options?.persist, true)
+  const fe = load(['frontend f', 'mode http', 'bind :80', 'force-persist if TRUE', 'default_backend b', 'backend b', 'mode http'])
+  t.same(fe.warnings.map((w) => [w.line, w.keyword]), [[4, 'force-persist']])
+  t.match(fe.warnings[0]!.message, /only applies to backends/)
+  t.equal(fe.config.frontends[0]!.http?.rules?.request?.length ?? 0, 0)
+  expectConfigError(t, () => load(['backend b', 'mode http', 'ignore-persist if TRUE']), 3, 'ignore-persist', /write it in a `listen` section/)
+  expectConfigError(t, () => load(['listen l', 'mode http', 'bind :80', 'force-persist']), 4, 'force-persist', /expected `force-persist \{ if \| unless \} <condition>`/)
 })
