@@ -63,6 +63,7 @@ t.test('no default backend: 503; invalid options name the frontend', async (t) =
   t.throws(() => proxy.frontend('bad', { monitorUri: 'x' }), /frontend "bad".*monitorUri/)
   t.throws(() => proxy.frontend('bad', { rules: { defaultBackend: 'web', request: [{ action: 'nope' }] as never } }), { code: 'SWY_ERR_INVALID_OPTION' })
   t.throws(() => proxy.frontend('x', { defaultBackend: 'missing' }).listen(), { code: 'SWY_ERR_UNKNOWN_BACKEND' })
+  t.equal(proxy.frontend('trusting', { defaultBackend: 'web', trustedProxies: ['10.0.0.0/8'] }).name, 'trusting', 'trusted proxies without rules')
   const withTable = proxy.frontend('tp', { defaultBackend: 'web', trustedProxies: '10.0.0.0/8', rules: { defaultBackend: 'web' } })
   t.ok(withTable.handler)
   t.end()

@@ -60,7 +60,7 @@ export interface ReloadReport {
 
 /** Options of {@link RunningConfig.close}. */
 export interface StopOptions {
-  /** Listeners stay open this long first, ms. HAProxy: `grace`. @default the configuration's, else 0 */
+  /** Listeners stay open this long first (at most `hardStopAfter`), ms. HAProxy: `grace`. @default the configuration's, else 0 */
   readonly grace?: number | undefined
   /** In-flight requests and connections are cut this long after the stop was asked, ms. HAProxy: `hard-stop-after`. @default the configuration's, else 30000 */
   readonly hardStopAfter?: number | undefined
@@ -409,7 +409,9 @@ class Running implements RunningConfig {
   async #shutdown(grace: number, hardStopAfter: number): Promise<void> {
     const { clock, scheduler } = this.#deps
     const started = clock.now()
-    if (grace > 0) await new Promise<void>((resolve) => scheduler.schedule(grace, resolve))
+    // The hard stop also ends the grace period (both count from the stop request).
+    const wait = Math.min(grace, hardStopAfter)
+    if (wait > 0) await new Promise<void>((resolve) => scheduler.schedule(wait, resolve))
     const left = Math.max(0, hardStopAfter - (clock.now() - started))
     // TCP listeners stop accepting; their connections finish, or are cut at the hard stop.
     const tcpClosed = [...this.#tcpServers].map((server) => new Promise<void>((resolve) => server.close(() => resolve())))

@@ -101,6 +101,10 @@ t.test('-c: valid, invalid, warnings, JSON', async (t) => {
   t.match(world.err.at(-1), /^\[ALERT\] bad\.cfg:3: `frobnicate`: /)
   t.equal(await main(['-c', '-f', 'missing.cfg'], world.io), 1)
   t.match(world.err.at(-1), /^\[ALERT\] ENOENT: no such file/)
+  // Files the configuration names are read from the disk, relative to the first file.
+  world.files['errorfile.cfg'] = 'defaults\n  mode http\n  errorfile 503 /nonexistent/switchyard/503.http\n'
+  t.equal(await main(['-c', '-f', 'errorfile.cfg'], world.io), 1)
+  t.match(world.err.at(-1), /^\[ALERT\] errorfile\.cfg:3: `errorfile`: cannot read `\/nonexistent\/switchyard\/503\.http`: ENOENT/)
   t.equal(await main(['-c', '--json', 'ok.json'], world.io), 0)
   t.equal(await main(['-c', '--json', 'broken.json'], world.io), 1)
   t.match(world.err.at(-1), /^\[ALERT\] broken\.json: not valid JSON: /)

@@ -11,9 +11,12 @@ import { echo, send, upstream, until } from '../fixtures/http.js'
 // The development shim, as `npm run simulate` uses it: the same code as the published bin.
 const bin = fileURLToPath(new URL('../../bin/switchyard.ts', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-cli-'))
-// tap's processinfo would instrument the children: their lib files, compiled by tsx,
-// would be merged into coverage at other offsets. The children are not measured.
-const env = { PATH: process.env['PATH'] ?? '', _TAPJS_PROCESSINFO_COVERAGE_: '0' }
+/**
+ * Runs node through `env -i`: tap's process tracking adds its coverage hooks to
+ * spawned node processes, and a child loading lib/ through tsx would merge
+ * unrelated coverage into the report (the CLI's logic is tested in-process).
+ */
+const NODE = ['-i', `PATH=${process.env['PATH'] ?? ''}`, process.execPath, '--import', 'tsx', bin]
 
 function cfg(servers: readonly string[], extra: readonly string[] = []): string {
   return [
@@ -57,7 +60,7 @@ function lines(stream: NodeJS.ReadableStream, into: string[]): void {
 
 /** Spawns `switchyard -f file` and waits for its startup line. */
 async function run(t: Test, file: string): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', bin, '-f', file], { env, cwd: process.cwd() })
+  const child = spawn('env', [...NODE, '-f', file], { cwd: process.cwd() })
   const out: string[] = []
   const err: string[] = []
   lines(child.stdout!, out)
@@ -77,7 +80,7 @@ t.test('-c: exit codes and messages like haproxy -c; unknown flags exit 2', (t) 
   writeFileSync(ok, cfg(['127.0.0.1:1']))
   const bad = join(dir, 'bad.cfg')
   writeFileSync(bad, 'frontend www\n  mode http\n  bind 127.0.0.1:0\n  frobnicate on\n')
-  const node = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', bin, ...args], { encoding: 'utf8', env })
+  const node = (args: string[]) => spawnSync('env', [...NODE, ...args], { encoding: 'utf8' })
   const valid = node(['-c', '-f', ok])
   t.equal(valid.status, 0, valid.stderr)
   t.equal(valid.stdout, 'Configuration file is valid\n')
@@ -140,7 +143,8 @@ t.test('runs a haproxy.cfg: balances, logs httplog to stdout, reloads on SIGHUP 
   await until(() => release !== undefined, 5000)
   lb.child.kill('SIGTERM')
   await until(() => lb.err.some((l) => l.startsWith('SIGTERM: stopping')), 5000)
-  await t.rejects(send(lb.port), { code: 'ECONNREFUSED' }, 'no longer accepting')
+  // Refused once the listener closed; reset if it arrived in the instant before.
+  await t.rejects(send(lb.port), { code: /^ECONN(REFUSED|RESET)$/ }, 'no longer accepting')
   release!()
   t.equal((await slow).body, 'slow done')
   t.equal(await lb.exit, 0)

@@ -60,6 +60,20 @@ t.test('two frontends share one backend; httplog lines; listening notices', asyn
   t.end()
 })
 
+t.test('use-backend rules route to other backends; unknown ones are configuration errors', async (t) => {
+  const web = await upstream(t, echo('web'))
+  const api = await upstream(t, echo('api'))
+  const route = (backend: string): FrontendConfig =>
+    http1('fe', 'web', { http: { rules: { request: [{ action: 'use-backend', backend, if: { kind: 'path', match: { op: 'prefix', values: '/api' } } }, { action: 'deny', if: { kind: 'path', match: { op: 'exact', values: '/secret' } } }] } } })
+  const backends = { web: { servers: { s1: { address: web } } }, api: { servers: { s1: { address: api } } } }
+  await t.rejects(checkConfig({ frontends: [route('z')], backends }), { code: 'SWY_ERR_CONFIG', message: /frontend "fe" uses backend "z"/ })
+  const run = await start(t, { frontends: [route('api')], backends })
+  t.equal((await send(run.port('fe'), { path: '/api/x' })).headers['x-server'], 'api')
+  t.equal((await send(run.port('fe'), { path: '/x' })).headers['x-server'], 'web')
+  t.equal((await send(run.port('fe'), { path: '/secret' })).status, 403)
+  t.end()
+})
+
 t.test('a request no backend takes is logged with the frontend name', async (t) => {
   const run = await start(t, { frontends: [{ ...http1('lonely', 'b', { log: 'http' }), defaultBackend: undefined }], backends: { b: { servers: {} } } })
   t.equal((await send(run.port('lonely'))).status, 503)
