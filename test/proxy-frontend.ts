@@ -5,6 +5,7 @@ import { WebSocket, WebSocketServer } from 'ws'
 import { createProxy } from '../lib/proxy.js'
 import type { HttpLogEntry } from '../lib/adapters/types.js'
 import { echo, listen, send, upstream } from './fixtures/http.js'
+import { rawRequest } from './fixtures/raw-client.js'
 
 const portOf = (server: http.Server): number => (server.address() as AddressInfo).port
 
@@ -106,4 +107,15 @@ t.test('spreadChecks is proxy-wide: validated by createProxy, ignored by fronten
   const proxy = createProxy({ spreadChecks: 10 })
   t.equal(proxy.frontend('fe', { spreadChecks: 99 }).name, 'fe')
   t.end()
+})
+
+t.test('a frontend listener refuses CONNECT with 400 and closes the connection', async (t) => {
+  const proxy = createProxy()
+  t.teardown(() => proxy.close())
+  proxy.addBackend('web').addServer('a', { address: await upstream(t, echo('a')) })
+  const front = proxy.frontend('f', { defaultBackend: 'web' })
+  const port = portOf(await front.listen())
+  const res = await rawRequest(port, 'CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: 127.0.0.1:1\r\n\r\n')
+  t.same(res.responses.map((r) => r.status), [400])
+  t.equal(res.closed, true)
 })
