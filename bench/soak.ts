@@ -317,6 +317,8 @@ async function main(): Promise<void> {
       'capacity-seconds': { type: 'string', default: '5' },
       warmup: { type: 'string' },
       p99: { type: 'string', default: '25' },
+      // Criteria reported but not enforced (comma-separated keys: p99, rss-slope); see docs/hardening.md.
+      advisory: { type: 'string', default: '' },
     },
   })
   const duration = Number(values.duration)
@@ -419,25 +421,26 @@ async function main(): Promise<void> {
     proxyLeaseFailures: after.failures,
     samples: samples.map((s) => ({ t: +s.t.toFixed(1), rssMB: +(s.rss / 1e6).toFixed(1), heapMB: +(s.heap / 1e6).toFixed(1), fds: s.fds, handles: s.handles })),
   }
-  const checks: [string, boolean][] = [
-    [`0 failed requests (${r.failed})`, r.failed === 0 && r.ok === r.sent],
-    [`p99 ${summary.p99} ms <= ${values.p99} ms`, summary.p99 <= Number(values.p99)],
-    [`RSS slope ${summary.rssSlopeMBPerMin} MB/min < 0.5`, mbPerMin < 0.5],
-    [`RSS end ${summary.rssEndMB} MB <= 1.2 x warm-up ${summary.rssWarmMB} MB`, last.rss <= 1.2 * warm.rss],
-    [`fds ${after.fds} <= baseline ${preLoad.fds} within 5 s`, after.fds <= preLoad.fds],
-    [`handles ${after.handles} <= baseline ${preLoad.handles} within 5 s`, after.handles <= preLoad.handles],
-    [`upstream connections open at once ${maxOpen} <= pools ${bound}`, maxOpen <= bound],
+  const checks: [string, string, boolean][] = [
+    ['failed', `0 failed requests (${r.failed})`, r.failed === 0 && r.ok === r.sent],
+    ['p99', `p99 ${summary.p99} ms <= ${values.p99} ms`, summary.p99 <= Number(values.p99)],
+    ['rss-slope', `RSS slope ${summary.rssSlopeMBPerMin} MB/min < 0.5`, mbPerMin < 0.5],
+    ['rss-end', `RSS end ${summary.rssEndMB} MB <= 1.2 x warm-up ${summary.rssWarmMB} MB`, last.rss <= 1.2 * warm.rss],
+    ['fds', `fds ${after.fds} <= baseline ${preLoad.fds} within 5 s`, after.fds <= preLoad.fds],
+    ['handles', `handles ${after.handles} <= baseline ${preLoad.handles} within 5 s`, after.handles <= preLoad.handles],
+    ['upstream', `upstream connections open at once ${maxOpen} <= pools ${bound}`, maxOpen <= bound],
   ]
-  const file = writeResults(duration >= 600 ? 'soak' : `soak-${duration}s`, { ...summary, checks: Object.fromEntries(checks) })
+  const file = writeResults(duration >= 600 ? 'soak' : `soak-${duration}s`, { ...summary, checks: Object.fromEntries(checks.map(([, name, ok]) => [name, ok])) })
   const { samples: _s, ...brief } = summary
   console.log(JSON.stringify(brief, null, 2))
-  for (const [name, ok] of checks) console.log(`${ok ? 'PASS' : 'FAIL'} ${name}`)
+  const advisory = new Set(values.advisory.split(',').filter((k) => k !== ''))
+  for (const [key, name, ok] of checks) console.log(`${ok ? 'PASS' : advisory.has(key) ? 'WARN (advisory, not enforced)' : 'FAIL'} ${name}`)
   if (Math.max(loadBefore, loadAfter) > cpus().length || r.lateStarts > r.sent / 100) {
     console.log(`note: the machine was busy (load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)} on ${cpus().length} cores, ${r.lateStarts} late starts of the generator): latency figures are not meaningful; rerun on a quiet machine`)
   }
   console.log(`results: ${file}`)
   kill()
-  process.exitCode = checks.every(([, ok]) => ok) ? 0 : 1
+  process.exitCode = checks.every(([key, , ok]) => ok || advisory.has(key)) ? 0 : 1
 }
 
 const role = process.argv[2]
