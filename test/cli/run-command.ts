@@ -4,6 +4,7 @@ import { processIo, type CliIo, type CliSignal } from '../../lib/cli/io.js'
 import { main } from '../../lib/cli/main.js'
 import { parseRunArgs, runCommand } from '../../lib/cli/run-command.js'
 import { echo, send, upstream, until } from '../fixtures/http.js'
+import { httpBalancerCfg } from '../fixtures/config.js'
 
 /** An in-memory world with signals the test delivers. */
 function fakeIo(files: Record<string, string> = {}) {
@@ -40,25 +41,8 @@ function portOf(err: readonly string[], frontend: string, nth = 0): number {
   return Number(/:(\d+)$/.exec(lines[nth]!)![1])
 }
 
-function cfg(servers: readonly string[], extra = ''): string {
-  return [
-    'global',
-    '  daemon',
-    'defaults',
-    '  mode http',
-    '  timeout connect 1s',
-    '  timeout client 5s',
-    '  timeout server 5s',
-    'frontend www',
-    '  bind 127.0.0.1:0',
-    '  option httplog',
-    '  default_backend web',
-    'backend web',
-    '  balance roundrobin',
-    ...servers.map((address, i) => `  server s${i + 1} ${address.replace('http://', '')}`),
-    extra,
-  ].join('\n')
-}
+/** The CLI tests' configuration. */
+const cfg = (servers: readonly string[]): string => httpBalancerCfg(servers)
 
 t.test('arguments', (t) => {
   t.same(parseRunArgs(['-f', 'a.cfg', '-f', 'b.cfg']), { source: { kind: 'haproxy', files: ['a.cfg', 'b.cfg'] }, check: false })

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { echo, send, upstream, until } from '../fixtures/http.js'
+import { httpBalancerCfg } from '../fixtures/config.js'
 
 // The development shim, as `npm run simulate` uses it: the same code as the published bin.
 const bin = fileURLToPath(new URL('../../bin/switchyard.ts', import.meta.url))
@@ -18,27 +19,8 @@ const dir = mkdtempSync(join(tmpdir(), 'switchyard-cli-'))
  */
 const NODE = ['-i', `PATH=${process.env['PATH'] ?? ''}`, process.execPath, '--import', 'tsx', bin]
 
-function cfg(servers: readonly string[], extra: readonly string[] = []): string {
-  return [
-    'global',
-    '  daemon',
-    '  hard-stop-after 5s',
-    'defaults',
-    '  mode http',
-    '  timeout connect 1s',
-    '  timeout client 5s',
-    '  timeout server 5s',
-    'frontend www',
-    '  bind 127.0.0.1:0',
-    '  option httplog',
-    '  default_backend web',
-    'backend web',
-    '  balance roundrobin',
-    ...servers.map((address, i) => `  server s${i + 1} ${address.replace('http://', '')}`),
-    ...extra,
-    '',
-  ].join('\n')
-}
+/** The CLI tests' configuration (a bounded stop). */
+const cfg = (servers: readonly string[]): string => httpBalancerCfg(servers, ['  hard-stop-after 5s'])
 
 interface Running {
   readonly child: ChildProcess
