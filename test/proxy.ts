@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import http from 'node:http'
 import https from 'node:https'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { WebSocket, WebSocketServer } from 'ws'
 import { createProxy, type Proxy } from '../lib/proxy.js'
 import { expressMiddleware } from '../lib/adapters/express.js'
@@ -135,6 +135,31 @@ t.test('maxconn holds upstream concurrency as counted by the servers themselves'
   t.equal(web.counters().total, 24)
   const perServer = web.counters().servers.map((s) => s.maxServed)
   t.same(perServer.map((n) => n <= 2), [true, true], `per-server peaks ${perServer.join(',')}`)
+  t.end()
+})
+
+t.test('a server never gets more connections than its maxconn: a queued request waits for the connection a finished one frees', async (t) => {
+  let accepted = 0
+  let open = 0
+  let peakOpen = 0
+  const quick = http.createServer((_req, res) => setImmediate(() => res.end('ok')))
+  quick.on('connection', (socket: Socket) => {
+    accepted++
+    peakOpen = Math.max(peakOpen, ++open)
+    socket.on('close', () => open--)
+  })
+  const proxy = createProxy()
+  const web = proxy.addBackend('web', { timeouts: { queue: 5_000 } })
+  web.addServer('s1', { address: `127.0.0.1:${await listen(t, quick)}`, maxconn: 2 })
+  const port = await start(t, proxy)
+  const burst = async (): Promise<number[]> => (await Promise.all(Array.from({ length: 40 }, () => send(port)))).map((r) => r.status)
+  t.same(await burst(), Array(40).fill(200))
+  t.equal(accepted, 2, 'two connections, reused by the 38 queued requests')
+  web.setMaxconn('s1', 3)
+  t.same(await burst(), Array(40).fill(200))
+  await until(() => open <= 3)
+  t.equal(accepted, 5, 'maxconn 3: a new pool of three connections; the old one closed')
+  t.ok(peakOpen <= 5, `peak ${peakOpen}`)
   t.end()
 })
 

@@ -62,17 +62,20 @@ export class HttpBackend {
   }
 
   /**
-   * The pool of `server`, created on first use (or when its address changed).
+   * The pool of `server`, created on first use, and again when its address or
+   * `maxconn` changed (the pool opens at most `maxconn` connections; the old pool
+   * closes once its requests finished).
    * @throws {SwitchyardError} SWY_ERR_INVALID_OPTION when the server address cannot be used.
    */
   upstream(server: ServerView): Upstream {
     const existing = this.#upstreams.get(server.name)
-    if (existing !== undefined && existing.address === server.address) return existing
+    if (existing !== undefined && existing.address === server.address && existing.connections === server.maxconn) return existing
     if (existing !== undefined) void existing.close()
     const upstream = new Upstream(server.address, {
       transport: this.#transports.get(server.name) ?? this.options.server,
       connectTimeout: this.options.timeouts.connect,
       idleTimeout: this.options.idleTimeout,
+      connections: server.maxconn,
     })
     this.#upstreams.set(server.name, upstream)
     return upstream

@@ -79,6 +79,13 @@ export interface UpstreamSettings {
   readonly connectTimeout: number
   /** Idle time of pooled connections, ms; 0 disables reuse (one connection per request). */
   readonly idleTimeout: number
+  /**
+   * Most connections the pool opens at once (the server's `maxconn`); 0 = no bound.
+   * Leases already bound concurrency to `maxconn`, but a lease released in `onComplete`
+   * is granted to a queued request before undici marks that connection free again:
+   * an unbounded pool would open a new connection for it (measured: maxconn 4, 8 connections).
+   */
+  readonly connections: number
 }
 
 /** The keep-alive pool of one server. */
@@ -87,14 +94,17 @@ export class Upstream {
   readonly address: string
   /** The origin requests are sent to. */
   readonly origin: string
-  /** The undici pool (unbounded: the backend's `maxconn` bounds concurrency). */
+  /** The pool's connection bound (the server's `maxconn` it was built for); 0 = none. */
+  readonly connections: number
+  /** The undici pool. */
   readonly pool: Pool
 
   /** @throws {SwitchyardError} SWY_ERR_INVALID_OPTION for an invalid address. */
   constructor(address: string, settings: UpstreamSettings) {
-    const { transport, connectTimeout, idleTimeout } = settings
+    const { transport, connectTimeout, idleTimeout, connections } = settings
     const { origin, secure } = parseServerAddress(address, transport.ssl)
     this.address = address
+    this.connections = connections
     this.origin = origin
     const connector = buildConnector(
       secure
@@ -108,7 +118,8 @@ export class Upstream {
     )
     this.pool = new Pool(origin, {
       connect: connectTimeout > 0 ? timedConnector(connector, connectTimeout, address) : connector,
-      connections: null,
+      // A request handed a lease by a completing one waits (microseconds) for its connection.
+      connections: connections > 0 ? connections : null,
       // pipelining 0 makes undici send `connection: close`: no reuse at all.
       pipelining: idleTimeout > 0 ? 1 : 0,
       keepAliveTimeout: Math.max(idleTimeout, 1),

@@ -74,7 +74,7 @@ t.test('idle pooled connections close after idleTimeout; 0 disables reuse', asyn
 })
 
 t.test('Upstream: origin, no connect timeout, close', async (t) => {
-  const u = new Upstream('127.0.0.1:1', { transport: resolveServerTransport({}, DEFAULT_SERVER_TRANSPORT), connectTimeout: 0, idleTimeout: 1000 })
+  const u = new Upstream('127.0.0.1:1', { transport: resolveServerTransport({}, DEFAULT_SERVER_TRANSPORT), connectTimeout: 0, idleTimeout: 1000, connections: 0 })
   t.equal(u.origin, 'http://127.0.0.1:1')
   t.equal(u.address, '127.0.0.1:1')
   await u.close()
