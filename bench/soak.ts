@@ -8,20 +8,27 @@
  *   npm run soak -- --rate 2000       # a fixed rate instead of a fraction of capacity
  *
  * Phases: capacity (closed loop, 32 in flight, `--capacity-seconds`), then the
- * paced load at `--fraction` × capacity (capped by `--max-rate`, or exactly
- * `--rate`), then 5 s of quiet. Workload: 75 % GET 100 B, 15 % POST 1 KiB
- * (echoed), 5 % GET 256 KiB streamed, 5 % slots start a WebSocket session (3
- * echoed messages, then close). Latency is measured from each request's
- * scheduled time (no coordinated omission).
+ * paced load through the proxy at `--fraction` × capacity (capped by
+ * `--max-rate`, or exactly `--rate`), then the same paced load straight to one
+ * upstream for `--direct-seconds` (the baseline of the same run). Workload: 75 %
+ * GET 100 B, 15 % POST 1 KiB (echoed), 5 % GET 256 KiB streamed, 5 % slots
+ * start a WebSocket session (handshake, 3 echoed messages, close).
  *
- * Criteria (exit 1 when one fails): 0 failed requests; p99 <= `--p99` ms (25);
- * RSS after warm-up: least-squares slope < 0.5 MB/min and end <= 1.2 × warm-up;
- * fds and active handles back to the pre-load baseline within 5 s of the load
- * stopping; upstream HTTP connections open at once <= the pools' bound (sum of
- * maxconn). Writes bench/results/soak.json.
+ * Latency is per exchange: each HTTP request and each WebSocket handshake from
+ * its scheduled time (no coordinated omission), each WebSocket echo from its
+ * send; whole sessions are reported apart. The first `--latency-warmup` seconds
+ * (5) are reported apart too: after the pause the first second runs slow (p99
+ * 160-600 ms measured) while the generator's and the proxy's pools reconnect.
+ *
+ * Criteria (exit 1 when one fails, unless listed in `--advisory`): 0 failed
+ * requests; p99 <= `--p99` ms (25) after the latency warm-up; RSS after the
+ * memory warm-up (`--warmup`): least-squares slope < 0.5 MB/min and end <= 1.2 ×
+ * warm-up; fds and active handles back to the pre-load baseline within 5 s of
+ * the load stopping; upstream HTTP connections open at once <= the pools' bound
+ * (sum of maxconn). Writes bench/results/soak.json (soak-<N>s.json for shorter runs).
  */
 import { fork, type ChildProcess } from 'node:child_process'
-import { readdirSync } from 'node:fs'
+import { readdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import http from 'node:http'
@@ -35,6 +42,12 @@ import { safeDefaults } from '../lib/options/safe-defaults.js'
 import { writeResults } from './results.js'
 
 const self = fileURLToPath(import.meta.url)
+/**
+ * The young-generation size docs/operations.md recommends for a proxy: buffers read from
+ * sockets are freed by cheap scavenges before they push V8 into a full mark-compact
+ * (measured here: 167 → 24 mark-compacts a minute, p99 ÷ 1.3-3, RSS -25 MB).
+ */
+const RECOMMENDED_NODE_OPTIONS = '--max-semi-space-size=4'
 const SERVERS = 2
 const MAXCONN = 64
 const SMALL = Buffer.alloc(100, 's')
@@ -58,6 +71,17 @@ function next(child: ChildProcess, type: string): Promise<Message> {
     }
     child.on('message', on)
   })
+}
+
+/**
+ * This process's event-loop delay (every role measures its own, so that a latency
+ * tail can be traced to the process that stalled). The histogram records the time
+ * between 10 ms timer ticks: 10 ms means no delay.
+ */
+const loopDelay = monitorEventLoopDelay({ resolution: 10 })
+
+function loopFigures(): { loopP99: number; loopMax: number } {
+  return { loopP99: +(loopDelay.percentile(99) / 1e6).toFixed(2), loopMax: +(loopDelay.max / 1e6).toFixed(2) }
 }
 
 // ── role: upstream servers ───────────────────────────────────────────────────
@@ -111,19 +135,25 @@ async function upstreams(): Promise<void> {
     ports.push((server.address() as AddressInfo).port)
   }
   process.on('message', (m: Message) => {
-    if (m.type === 'stats') send({ type: 'stats', stats })
-    if (m.type === 'reset-max') for (const st of stats) st.maxOpen = st.open
+    if (m.type === 'stats') send({ type: 'stats', stats, ...loopFigures() })
+    if (m.type === 'reset-max') {
+      for (const st of stats) st.maxOpen = st.open
+      loopDelay.reset()
+    }
   })
+  loopDelay.enable()
   send({ type: 'ready', ports })
 }
 
 // ── role: the proxy (the measured process) ───────────────────────────────────
 
-const loopDelay = monitorEventLoopDelay({ resolution: 10 })
-
-function sample(): { rss: number; heap: number; fds: number; handles: number; loopP99: number } {
-  const gc = (globalThis as { gc?: () => void }).gc
-  gc?.()
+/**
+ * The proxy's figures. `collect` forces a full GC first: only while no load runs,
+ * since a forced collection of the whole heap stalls the loop for 10-20 ms
+ * (every 2 s, that alone put the 60 s run's p99 above 40 ms).
+ */
+function sample(collect: boolean): { rss: number; heap: number; fds: number; handles: number; loopP99: number; loopMax: number } {
+  if (collect) (globalThis as { gc?: () => void }).gc?.()
   return {
     rss: process.memoryUsage().rss,
     heap: process.memoryUsage().heapUsed,
@@ -131,6 +161,7 @@ function sample(): { rss: number; heap: number; fds: number; handles: number; lo
     // Everything that keeps the loop alive (sockets, servers, timers), except immediates of this very tick.
     handles: process.getActiveResourcesInfo().filter((r) => r !== 'Immediate').length,
     loopP99: loopDelay.percentile(99) / 1e6,
+    loopMax: loopDelay.max / 1e6,
   }
 }
 
@@ -146,22 +177,84 @@ async function proxyRole(ports: number[]): Promise<void> {
     if (outcome !== 'ok') failures++
   })
   process.on('message', (m: Message) => {
-    if (m.type === 'sample') send({ type: 'sample', ...sample(), failures })
+    if (m.type === 'sample') send({ type: 'sample', ...sample(m['collect'] === true), failures })
     if (m.type === 'reset-loop') loopDelay.reset()
+    if (m.type === 'exit') process.exit(0)
   })
   send({ type: 'ready', port: (server.address() as AddressInfo).port })
 }
 
 // ── role: the load generator ─────────────────────────────────────────────────
 
+/** What a latency sample measures (a WebSocket session gives one handshake and three echoes). */
+const EXCHANGES = ['getSmall', 'post', 'getLarge', 'webSocketHandshake', 'webSocketEcho'] as const
+const WS_HANDSHAKE = 3
+const WS_ECHO = 4
+
+interface Percentiles {
+  n: number
+  p50: number
+  p99: number
+  p999: number
+  max: number
+}
+
 interface LoadResult {
+  /** Requests and WebSocket sessions started. */
   sent: number
   ok: number
   failed: number
   errors: Record<string, number>
-  latencies: number[]
-  wsSessions: number
+  /** Every exchange after the latency warm-up. */
+  latency: Percentiles
+  /** Every exchange, the warm-up included. */
+  latencyWithWarmup: Percentiles
+  /** After the latency warm-up, by exchange. */
+  byExchange: Record<string, Percentiles>
+  /** Whole WebSocket sessions (handshake, three echoes, close handshake), after the warm-up. */
+  webSocketSessions: Percentiles
   lateStarts: number
+  /** The generator's own event-loop delay during the paced load, ms. */
+  loop: { loopP99: number; loopMax: number }
+}
+
+/** Latency samples, kept as typed columns (a 10-minute run records over 1.5 million). */
+class Samples {
+  #latency = new Float64Array(1 << 16)
+  #due = new Float64Array(1 << 16)
+  #kind = new Uint8Array(1 << 16)
+  length = 0
+
+  push(kind: number, dueOffset: number, latency: number): void {
+    if (this.length === this.#latency.length) {
+      const grow = <T extends Float64Array | Uint8Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(a.length * 2)
+        b.set(a)
+        return b
+      }
+      this.#latency = grow(this.#latency)
+      this.#due = grow(this.#due)
+      this.#kind = grow(this.#kind)
+    }
+    this.#latency[this.length] = latency
+    this.#due[this.length] = dueOffset
+    this.#kind[this.length] = kind
+    this.length++
+  }
+
+  /** Percentiles of the samples due at or after `from` ms, of `kind` (all kinds when undefined). */
+  figures(from: number, kind?: number): Percentiles {
+    const picked: number[] = []
+    for (let i = 0; i < this.length; i++) if (this.#due[i]! >= from && (kind === undefined || this.#kind[i] === kind)) picked.push(this.#latency[i]!)
+    return latencyFigures(sortedCopy(picked))
+  }
+
+  /** `due latency kind` lines, for `--latency-log`. */
+  lines(): string {
+    const out: string[] = []
+    for (let i = 0; i < this.length; i++) out.push(`${this.#due[i]!.toFixed(1)} ${this.#latency[i]!.toFixed(2)} ${EXCHANGES[this.#kind[i]!]}`)
+    return out.join('\n')
+  }
 }
 
 /** Mixed requests: kind 0 GET small, 1 POST, 2 GET large, 3 WebSocket session. */
@@ -172,8 +265,11 @@ function kindOf(i: number): number {
   return r === 18 ? 2 : 3
 }
 
-function oneRequest(pool: Pool, port: number, kind: number): Promise<void> {
-  if (kind === 3) return wsSession(port)
+type Record_ = (exchange: number, latency: number) => void
+
+/** One request (or WebSocket session) due at `due`; `record` gets each exchange's latency. */
+function oneRequest(pool: Pool, port: number, kind: number, due: number, record: Record_): Promise<void> {
+  if (kind === 3) return wsSession(port, due, record)
   const options =
     kind === 1
       ? { path: '/post', method: 'POST' as const, body: POST_BODY, headers: { 'content-length': String(POST_BODY.length) } }
@@ -183,18 +279,29 @@ function oneRequest(pool: Pool, port: number, kind: number): Promise<void> {
     for await (const c of res.body) n += (c as Buffer).length
     const want = kind === 0 ? SMALL.length : kind === 2 ? LARGE : String(POST_BODY.length).length
     if (res.statusCode !== 200 || n !== want) throw new Error(`status ${res.statusCode}, ${n} bytes`)
+    record(kind, performance.now() - due)
   })
 }
 
-function wsSession(port: number): Promise<void> {
+/** A WebSocket session: handshake (latency from `due`), three echoed messages (each a round trip), close. */
+function wsSession(port: number, due: number, record: Record_): Promise<void> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`)
     let echoed = 0
-    ws.on('open', () => ws.send('m0'))
+    let sentAt = 0
+    const sendNext = (): void => {
+      sentAt = performance.now()
+      ws.send(`m${echoed}`)
+    }
+    ws.on('open', () => {
+      record(WS_HANDSHAKE, performance.now() - due)
+      sendNext()
+    })
     ws.on('message', (data) => {
       if (String(data) !== `m${echoed}`) return reject(new Error('bad echo'))
+      record(WS_ECHO, performance.now() - sentAt)
       echoed++
-      if (echoed < 3) ws.send(`m${echoed}`)
+      if (echoed < 3) sendNext()
       else ws.close(1000)
     })
     ws.on('close', (code) => (echoed === 3 && code === 1000 ? resolve() : reject(new Error(`ws closed ${code} after ${echoed}`))))
@@ -208,10 +315,11 @@ async function capacity(port: number, seconds: number): Promise<number> {
   const end = performance.now() + seconds * 1000
   let done = 0
   let i = 0
+  const ignore = (): void => {}
   const lane = async (): Promise<void> => {
     while (performance.now() < end) {
       const kind = kindOf(i++)
-      await oneRequest(pool, port, kind === 3 ? 0 : kind).catch(() => {})
+      await oneRequest(pool, port, kind === 3 ? 0 : kind, performance.now(), ignore).catch(ignore)
       done++
     }
   }
@@ -221,33 +329,45 @@ async function capacity(port: number, seconds: number): Promise<number> {
   return done / ((performance.now() - started) / 1000)
 }
 
-/** Open loop: request i is due at start + i / rate, sent then whatever is in flight. */
-async function paced(port: number, rate: number, seconds: number): Promise<LoadResult> {
+/**
+ * Open loop: request i is due at start + i / rate and is sent then, whatever is
+ * in flight. Latency counts from the due time (no coordinated omission);
+ * `warmup` seconds at the start are reported apart.
+ */
+async function paced(port: number, rate: number, seconds: number, warmup: number, log: string | undefined): Promise<LoadResult> {
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 128, keepAliveTimeout: 4_000 })
-  const result: LoadResult = { sent: 0, ok: 0, failed: 0, errors: {}, latencies: [], wsSessions: 0, lateStarts: 0 }
+  const samples = new Samples()
+  const sessions = new Samples()
+  let sent = 0
+  let ok = 0
+  let failed = 0
+  let lateStarts = 0
+  const errors: Record<string, number> = {}
   const total = Math.floor(rate * seconds)
   const interval = 1000 / rate
   const start = performance.now() + 50
   const pending = new Set<Promise<void>>()
   let i = 0
+  loopDelay.reset()
+  loopDelay.enable()
   await new Promise<void>((resolve) => {
     const tick = (): void => {
       const now = performance.now()
       while (i < total && start + i * interval <= now) {
         const due = start + i * interval
-        if (now - due > 5) result.lateStarts++
+        if (now - due > 5) lateStarts++
         const kind = kindOf(i)
-        if (kind === 3) result.wsSessions++
-        result.sent++
-        const p: Promise<void> = oneRequest(pool, port, kind).then(
+        sent++
+        const record: Record_ = (exchange, latency) => samples.push(exchange, due - start, latency)
+        const p: Promise<void> = oneRequest(pool, port, kind, due, record).then(
           () => {
-            result.ok++
-            result.latencies.push(performance.now() - due)
+            ok++
+            if (kind === 3) sessions.push(kind, due - start, performance.now() - due)
           },
           (err: Error) => {
-            result.failed++
+            failed++
             const key = String((err as { code?: unknown }).code ?? err.message)
-            result.errors[key] = (result.errors[key] ?? 0) + 1
+            errors[key] = (errors[key] ?? 0) + 1
           },
         )
         pending.add(p)
@@ -260,15 +380,32 @@ async function paced(port: number, rate: number, seconds: number): Promise<LoadR
     tick()
   })
   await Promise.all(pending)
+  const loop = loopFigures()
+  loopDelay.disable()
   await pool.close()
-  return result
+  if (log !== undefined) writeFileSync(log, samples.lines())
+  const from = warmup * 1000
+  return {
+    sent,
+    ok,
+    failed,
+    errors,
+    latency: samples.figures(from),
+    latencyWithWarmup: samples.figures(0),
+    byExchange: Object.fromEntries(EXCHANGES.map((name, kind) => [name, samples.figures(from, kind)])),
+    webSocketSessions: sessions.figures(from),
+    lateStarts,
+    loop,
+  }
 }
 
 function loadRole(): void {
   process.on('message', (m: Message) => {
     const port = m['port'] as number
     if (m.type === 'capacity') void capacity(port, m['seconds'] as number).then((rps) => send({ type: 'capacity', rps }))
-    if (m.type === 'paced') void paced(port, m['rate'] as number, m['seconds'] as number).then((r) => send({ type: 'paced', ...r }))
+    if (m.type === 'paced') {
+      void paced(port, m['rate'] as number, m['seconds'] as number, m['warmup'] as number, m['log'] as string | undefined).then((r) => send({ type: 'paced', ...r }))
+    }
   })
   send({ type: 'ready' })
 }
@@ -279,9 +416,18 @@ function spawnRole(role: string, extra: string[] = [], execArgv: string[] = []):
   return fork(self, [role, ...extra], { execArgv: [...process.execArgv, ...execArgv], stdio: 'inherit' })
 }
 
-function percentile(sorted: number[], p: number): number {
+function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
+}
+
+function sortedCopy(values: readonly number[]): number[] {
+  return Array.from(Float64Array.from(values).sort())
+}
+
+function latencyFigures(sorted: readonly number[]): Percentiles {
+  const at = (p: number): number => +percentile(sorted, p).toFixed(2)
+  return { n: sorted.length, p50: at(50), p99: at(99), p999: at(99.9), max: +(sorted[sorted.length - 1] ?? 0).toFixed(2) }
 }
 
 /** Least-squares slope of y over x. */
@@ -317,11 +463,23 @@ async function main(): Promise<void> {
       'capacity-seconds': { type: 'string', default: '5' },
       warmup: { type: 'string' },
       p99: { type: 'string', default: '25' },
+      // Seconds at the start of the paced load left out of the latency criterion (reported apart).
+      'latency-warmup': { type: 'string', default: '5' },
+      // Seconds of the same load straight to an upstream after the proxy's run (0 = skip).
+      'direct-seconds': { type: 'string' },
+      // Writes every exchange of the proxied run as `due-ms latency-ms exchange` lines.
+      'latency-log': { type: 'string' },
+      // Node flags of the proxy process: docs/operations.md's production advice (a 4 MB young
+      // generation; "" runs Node's defaults). Add e.g. "--trace-gc" to see collections.
+      'proxy-node-options': { type: 'string', default: RECOMMENDED_NODE_OPTIONS },
       // Criteria reported but not enforced (comma-separated keys: p99, rss-slope); see docs/hardening.md.
       advisory: { type: 'string', default: '' },
+      // Writes a V8 CPU profile of the proxy process to bench/results/profiles/ (open it in Chrome DevTools).
+      'profile-proxy': { type: 'boolean', default: false },
     },
   })
   const duration = Number(values.duration)
+  values['direct-seconds'] ??= String(Math.min(30, Math.max(10, Math.round(duration / 6))))
   const warmup = values.warmup !== undefined ? Number(values.warmup) : Math.min(60, Math.max(10, duration / 4))
   const children: ChildProcess[] = []
   const kill = (): void => {
@@ -331,29 +489,33 @@ async function main(): Promise<void> {
   const up = spawnRole('upstreams')
   children.push(up)
   const { ports } = (await next(up, 'ready')) as unknown as { ports: number[] }
-  const px = spawnRole('proxy', [JSON.stringify(ports)], ['--expose-gc'])
+  const profileDir = fileURLToPath(new URL('./results/profiles/', import.meta.url))
+  const px = spawnRole('proxy', [JSON.stringify(ports)], ['--expose-gc', ...values['proxy-node-options'].split(' ').filter(Boolean), ...(values['profile-proxy'] ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [])])
   children.push(px)
   const { port } = (await next(px, 'ready')) as unknown as { port: number }
   const load = spawnRole('load')
   children.push(load)
   await next(load, 'ready')
-  const probe = async (): Promise<{ rss: number; heap: number; fds: number; handles: number; loopP99: number; failures: number }> => {
-    px.send({ type: 'sample' })
+  const probe = async (collect = false): Promise<{ rss: number; heap: number; fds: number; handles: number; loopP99: number; loopMax: number; failures: number }> => {
+    px.send({ type: 'sample', collect })
     return (await next(px, 'sample')) as never
   }
 
-  const baseline = await probe()
+  const baseline = await probe(true)
   load.send({ type: 'capacity', port, seconds: Number(values['capacity-seconds']) })
   const capacityRps = ((await next(load, 'capacity')) as unknown as { rps: number }).rps
   const rate = values.rate !== undefined ? Number(values.rate) : Math.max(50, Math.round(Math.min(Number(values['max-rate']), Number(values.fraction) * capacityRps)))
+  console.log(
+    `soak: capacity ${Math.round(capacityRps)} req/s (closed loop, 32 in flight); paced rate ${rate} req/s (${((rate / capacityRps) * 100).toFixed(0)} % of capacity) for ${duration} s, memory warm-up ${warmup} s; proxy node options: ${values['proxy-node-options'] || '(none)'}`,
+  )
   await delay(3_000) // let the capacity burst's connections idle out
-  const preLoad = await probe()
+  const preLoad = await probe(true)
   up.send({ type: 'reset-max' })
   px.send({ type: 'reset-loop' })
   const loadBefore = loadavg()[0]!
-  console.log(`soak: capacity ${Math.round(capacityRps)} req/s (closed loop, 32 in flight); paced rate ${rate} req/s (${((rate / capacityRps) * 100).toFixed(0)} % of capacity) for ${duration} s, warm-up ${warmup} s`)
 
-  load.send({ type: 'paced', port, rate, seconds: duration })
+  const latencyWarmup = Number(values['latency-warmup'])
+  load.send({ type: 'paced', port, rate, seconds: duration, warmup: latencyWarmup, log: values['latency-log'] })
   const samples: { t: number; rss: number; heap: number; fds: number; handles: number }[] = []
   const started = performance.now()
   const sampleEvery = duration >= 300 ? 10_000 : 2_000
@@ -367,7 +529,7 @@ async function main(): Promise<void> {
   }
   const loadEnd = performance.now()
   const loadAfter = loadavg()[0]!
-  const proxyLoopP99 = (await probe()).loopP99
+  const proxyLoop = await probe()
   // Back to baseline within 5 s of the load stopping?
   let after = await probe()
   while ((after.fds > preLoad.fds || after.handles > preLoad.handles) && performance.now() - loadEnd < 5_000) {
@@ -376,11 +538,20 @@ async function main(): Promise<void> {
   }
   const settledIn = performance.now() - loadEnd
   up.send({ type: 'stats' })
-  const upstreamStats = ((await next(up, 'stats')) as unknown as { stats: { accepted: number; maxOpen: number; requests: number }[] }).stats
+  const upstreamReply = (await next(up, 'stats')) as unknown as { stats: { accepted: number; maxOpen: number; requests: number }[]; loopP99: number; loopMax: number }
+  const upstreamStats = upstreamReply.stats
+  // The same paced workload straight to one upstream: the machine's own tail (generator,
+  // upstream, scheduler) measured in the same run, for the ratio. After the proxy's run,
+  // so that the proxy does not sit idle just before it.
+  const directSeconds = Number(values['direct-seconds'])
+  let direct: LoadResult | undefined
+  if (directSeconds > 0) {
+    console.log(`soak: direct to the upstream at ${rate} req/s for ${directSeconds} s (baseline)`)
+    load.send({ type: 'paced', port: ports[0], rate, seconds: directSeconds, warmup: Math.min(latencyWarmup, directSeconds / 4) })
+    direct = (await next(load, 'paced')) as unknown as LoadResult
+  }
 
   const r = result!
-  const lat = Float64Array.from(r.latencies).sort()
-  const sorted = Array.from(lat)
   const measured = samples.filter((s) => s.t >= warmup)
   const warm = measured[0] ?? samples[samples.length - 1]!
   const last = measured[measured.length - 1] ?? warm
@@ -393,16 +564,22 @@ async function main(): Promise<void> {
     fractionOfCapacity: +(rate / capacityRps).toFixed(3),
     duration,
     warmup,
+    proxyNodeOptions: values['proxy-node-options'],
     requests: r.sent,
     ok: r.ok,
     failed: r.failed,
     errors: r.errors,
-    wsSessions: r.wsSessions,
     lateStarts: r.lateStarts,
-    p50: +percentile(sorted, 50).toFixed(2),
-    p99: +percentile(sorted, 99).toFixed(2),
-    p999: +percentile(sorted, 99.9).toFixed(2),
-    max: +(sorted[sorted.length - 1] ?? 0).toFixed(2),
+    latencyWarmup,
+    // Every exchange (HTTP request, WebSocket handshake, WebSocket echo) due after the latency warm-up, ms.
+    latencyMs: r.latency,
+    latencyWithWarmupMs: r.latencyWithWarmup,
+    byExchangeMs: r.byExchange,
+    webSocketSessionMs: r.webSocketSessions,
+    direct:
+      direct === undefined
+        ? null
+        : { seconds: directSeconds, failed: direct.failed, latencyMs: direct.latency, byExchangeMs: direct.byExchange, p99Ratio: +(r.latency.p99 / direct.latency.p99).toFixed(2) },
     rssStartMB: +(baseline.rss / 1e6).toFixed(1),
     rssWarmMB: +(warm.rss / 1e6).toFixed(1),
     rssEndMB: +(last.rss / 1e6).toFixed(1),
@@ -412,7 +589,12 @@ async function main(): Promise<void> {
     handlesBefore: preLoad.handles,
     handlesAfter: after.handles,
     settledMs: Math.round(settledIn),
-    proxyEventLoopDelayP99: +proxyLoopP99.toFixed(2),
+    // Time between 10 ms timer ticks (10 = no delay), per process: where a latency tail comes from.
+    eventLoopMs: {
+      proxy: { p99: +proxyLoop.loopP99.toFixed(2), max: +proxyLoop.loopMax.toFixed(2) },
+      upstreams: { p99: upstreamReply.loopP99, max: upstreamReply.loopMax },
+      generator: { p99: r.loop.loopP99, max: r.loop.loopMax },
+    },
     loadAverage1m: [+loadBefore.toFixed(2), +loadAfter.toFixed(2)],
     cores: cpus().length,
     upstreamMaxOpen: maxOpen,
@@ -421,9 +603,13 @@ async function main(): Promise<void> {
     proxyLeaseFailures: after.failures,
     samples: samples.map((s) => ({ t: +s.t.toFixed(1), rssMB: +(s.rss / 1e6).toFixed(1), heapMB: +(s.heap / 1e6).toFixed(1), fds: s.fds, handles: s.handles })),
   }
+  const budget = Number(values.p99)
+  // A machine that cannot carry the load within half the budget without the proxy
+  // (the direct baseline) cannot judge the proxy's latency: the p99 check is then reported only.
+  const machineTooSlow = direct !== undefined && direct.latency.p99 > budget / 2
   const checks: [string, string, boolean][] = [
     ['failed', `0 failed requests (${r.failed})`, r.failed === 0 && r.ok === r.sent],
-    ['p99', `p99 ${summary.p99} ms <= ${values.p99} ms`, summary.p99 <= Number(values.p99)],
+    ['p99', `p99 ${r.latency.p99} ms <= ${budget} ms (after ${latencyWarmup} s; with it ${r.latencyWithWarmup.p99} ms; direct ${direct?.latency.p99 ?? '-'} ms)`, r.latency.p99 <= budget],
     ['rss-slope', `RSS slope ${summary.rssSlopeMBPerMin} MB/min < 0.5`, mbPerMin < 0.5],
     ['rss-end', `RSS end ${summary.rssEndMB} MB <= 1.2 x warm-up ${summary.rssWarmMB} MB`, last.rss <= 1.2 * warm.rss],
     ['fds', `fds ${after.fds} <= baseline ${preLoad.fds} within 5 s`, after.fds <= preLoad.fds],
@@ -434,11 +620,21 @@ async function main(): Promise<void> {
   const { samples: _s, ...brief } = summary
   console.log(JSON.stringify(brief, null, 2))
   const advisory = new Set(values.advisory.split(',').filter((k) => k !== ''))
-  for (const [key, name, ok] of checks) console.log(`${ok ? 'PASS' : advisory.has(key) ? 'WARN (advisory, not enforced)' : 'FAIL'} ${name}`)
+  if (machineTooSlow) {
+    advisory.add('p99')
+    console.log(`note: the direct baseline's p99 (${direct!.latency.p99} ms) is over half the ${budget} ms budget: this machine is too busy to judge the proxy's latency`)
+  }
+  for (const [key, name, ok] of checks) console.log(`${ok ? 'PASS' : advisory.has(key) ? 'WARN (not enforced)' : 'FAIL'} ${name}`)
   if (Math.max(loadBefore, loadAfter) > cpus().length || r.lateStarts > r.sent / 100) {
     console.log(`note: the machine was busy (load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)} on ${cpus().length} cores, ${r.lateStarts} late starts of the generator): latency figures are not meaningful; rerun on a quiet machine`)
   }
   console.log(`results: ${file}`)
+  if (values['profile-proxy']) {
+    // The profile is written when the process exits by itself.
+    px.send({ type: 'exit' })
+    await new Promise((resolve) => px.once('exit', resolve))
+    console.log(`proxy CPU profile: ${profileDir}`)
+  }
   kill()
   process.exitCode = checks.every(([key, , ok]) => ok || advisory.has(key)) ? 0 : 1
 }
