@@ -152,7 +152,10 @@ async function upstreams(): Promise<void> {
  * since a forced collection of the whole heap stalls the loop for 10-20 ms
  * (every 2 s, that alone put the 60 s run's p99 above 40 ms).
  */
-function sample(collect: boolean): { rss: number; heap: number; fds: number; handles: number; loopP99: number; loopMax: number } {
+/** CPU time (user + system, µs) used since the load started. */
+let cpuAtStart = process.cpuUsage()
+
+function sample(collect: boolean): { rss: number; heap: number; fds: number; handles: number; loopP99: number; loopMax: number; cpuMicros: number } {
   if (collect) (globalThis as { gc?: () => void }).gc?.()
   return {
     rss: process.memoryUsage().rss,
@@ -162,6 +165,7 @@ function sample(collect: boolean): { rss: number; heap: number; fds: number; han
     handles: process.getActiveResourcesInfo().filter((r) => r !== 'Immediate').length,
     loopP99: loopDelay.percentile(99) / 1e6,
     loopMax: loopDelay.max / 1e6,
+    cpuMicros: ((c) => c.user + c.system)(process.cpuUsage(cpuAtStart)),
   }
 }
 
@@ -178,7 +182,10 @@ async function proxyRole(ports: number[]): Promise<void> {
   })
   process.on('message', (m: Message) => {
     if (m.type === 'sample') send({ type: 'sample', ...sample(m['collect'] === true), failures })
-    if (m.type === 'reset-loop') loopDelay.reset()
+    if (m.type === 'reset-loop') {
+      loopDelay.reset()
+      cpuAtStart = process.cpuUsage()
+    }
     if (m.type === 'exit') process.exit(0)
   })
   send({ type: 'ready', port: (server.address() as AddressInfo).port })
@@ -540,7 +547,7 @@ async function main(): Promise<void> {
   const load = spawnRole('load')
   children.push(load)
   await next(load, 'ready')
-  const probe = async (collect = false): Promise<{ rss: number; heap: number; fds: number; handles: number; loopP99: number; loopMax: number; failures: number }> => {
+  const probe = async (collect = false): Promise<{ rss: number; heap: number; fds: number; handles: number; loopP99: number; loopMax: number; cpuMicros: number; failures: number }> => {
     px.send({ type: 'sample', collect })
     return (await next(px, 'sample')) as never
   }
@@ -633,6 +640,8 @@ async function main(): Promise<void> {
     handlesBefore: preLoad.handles,
     handlesAfter: after.handles,
     settledMs: Math.round(settledIn),
+    // The proxy's CPU time (user + system) per request or WebSocket session, over the paced load.
+    proxyCpuMicrosPerRequest: +(proxyLoop.cpuMicros / r.sent).toFixed(1),
     // Time between 10 ms timer ticks (10 = no delay), per process: where a latency tail comes from.
     eventLoopMs: {
       proxy: { p99: +proxyLoop.loopP99.toFixed(2), max: +proxyLoop.loopMax.toFixed(2) },
