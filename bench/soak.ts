@@ -272,7 +272,8 @@ function kindOf(i: number): number {
   return r === 18 ? 2 : 3
 }
 
-type Record_ = (exchange: number, latency: number) => void
+/** Receives one exchange's latency, ms. */
+type RecordLatency = (exchange: number, latency: number) => void
 
 /** One request (or WebSocket session) due at `due`; `record` gets each exchange's latency. */
 /**
@@ -320,7 +321,7 @@ const REQUESTS: Dispatcher.DispatchOptions[] = [
 const WANT = [SMALL.length, String(POST_BODY.length).length, LARGE]
 
 /** One request (or WebSocket session) due at `due`; `record` gets each exchange's latency. */
-function oneRequest(pool: Pool, port: number, kind: number, due: number, record: Record_): Promise<void> {
+function oneRequest(pool: Pool, port: number, kind: number, due: number, record: RecordLatency): Promise<void> {
   if (kind === 3) return wsSession(port, due, record)
   return new Promise((resolve, reject) => {
     pool.dispatch(
@@ -335,7 +336,7 @@ function oneRequest(pool: Pool, port: number, kind: number, due: number, record:
 }
 
 /** A WebSocket session: handshake (latency from `due`), three echoed messages (each a round trip), close. */
-function wsSession(port: number, due: number, record: Record_): Promise<void> {
+function wsSession(port: number, due: number, record: RecordLatency): Promise<void> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`)
     let echoed = 0
@@ -409,7 +410,7 @@ async function paced(port: number, rate: number, seconds: number, warmup: number
         if (now - due > 5) lateStarts++
         const kind = kindOf(i)
         sent++
-        const record: Record_ = (exchange, latency) => samples.push(exchange, due - start, latency)
+        const record: RecordLatency = (exchange, latency) => samples.push(exchange, due - start, latency)
         const p: Promise<void> = oneRequest(pool, port, kind, due, record).then(
           () => {
             ok++
