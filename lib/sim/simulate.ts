@@ -85,16 +85,9 @@ export interface PersistenceResult {
   readonly cookiesSet: number
 }
 
-/** How the requests of one priority class ended (with priorities). */
-export interface ClassResult {
+/** How the requests of one priority class ended (with priorities); the outcome counts mean what they mean in {@link RequestCounts}. */
+export interface ClassResult extends Omit<RequestCounts, 'retries' | 'retriedRequests'> {
   readonly priorityClass: number
-  readonly total: number
-  readonly served: number
-  readonly failed: number
-  readonly timedOut: number
-  readonly full: number
-  readonly noServer: number
-  readonly unfinished: number
   /** End-to-end latency of its served requests. */
   readonly latency: LatencyStats
   /** Time its served requests waited in queues. */
