@@ -168,6 +168,12 @@ export interface ProxyEvents {
   'backend:add': [backend: ProxyBackend]
   /** The proxy finished closing. */
   'proxy:close': []
+  /**
+   * A listening server reported an error after it started (an accept that
+   * failed, e.g. EMFILE when Node's reserve descriptor was gone). The server
+   * keeps listening; without this listener the error would crash the process.
+   */
+  'listener:error': [error: Error, server: Server]
 }
 
 /**
@@ -575,6 +581,8 @@ export class Proxy extends EventEmitter<ProxyEvents> {
       server.once('error', reject)
       server.listen(port, host, () => {
         server.off('error', reject)
+        // An unhandled 'error' on a listening server would end the process.
+        server.on('error', (error) => this.emit('listener:error', error, server))
         resolve(server)
       })
     })

@@ -72,6 +72,21 @@ t.test('listen() refuses CONNECT with 400 and closes the connection', async (t) 
   t.equal(res.closed, true)
 })
 
+t.test('an error on the listening server (a failed accept) is an event, not a crash; the server keeps serving', async (t) => {
+  const proxy = createProxy()
+  proxy.addBackend('web').addServer('a', { address: await upstream(t, echo('a')) })
+  const server = await proxy.listen(0)
+  t.teardown(() => proxy.close())
+  const seen: string[] = []
+  proxy.on('listener:error', (error, from) => seen.push(`${(error as NodeJS.ErrnoException).code} ${from === server}`))
+  // What net.Server emits when libuv cannot accept (its EMFILE reserve descriptor gone).
+  server.emit('error', Object.assign(new Error('accept EMFILE'), { code: 'EMFILE', syscall: 'accept' }))
+  t.same(seen, ['EMFILE true'])
+  t.equal(server.listening, true)
+  const res = await send((server.address() as AddressInfo).port)
+  t.equal(res.status, 200)
+})
+
 t.test('weights and backups through the proxy', async (t) => {
   const proxy = createProxy()
   const web = proxy.addBackend('web', { balance: 'static-rr' })

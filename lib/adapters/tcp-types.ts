@@ -232,4 +232,9 @@ export interface TcpEvents {
   'server:retry': [server: ServerView, retry: number, outcome: LeaseOutcome]
   /** A failed attempt makes the connection leave `server` for another one. */
   'server:redispatch': [server: ServerView, retry: number, outcome: LeaseOutcome]
+  /**
+   * The server started by `listenTcp` reported an error after it started (a
+   * failed accept); it keeps listening.
+   */
+  'listener:error': [error: Error]
 }

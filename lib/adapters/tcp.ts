@@ -116,6 +116,8 @@ export function listenTcp(handler: TcpHandler, options: ListenOptions): Promise<
     server.once('error', reject)
     server.listen(options, () => {
       server.off('error', reject)
+      // An unhandled 'error' on a listening server would end the process.
+      server.on('error', (error) => handler.events.emit('listener:error', error))
       resolve(server)
     })
   })

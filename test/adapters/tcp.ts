@@ -103,6 +103,18 @@ t.test('listenTcp rejects when the address is taken', async (t) => {
   await t.rejects(listenTcp(handler, { port, host: '127.0.0.1' }), { code: 'EADDRINUSE' })
 })
 
+t.test('listenTcp: a later error on the listening server (a failed accept) is an event, not a crash', async (t) => {
+  const clock = new FakeClock()
+  const handler = createTcpHandler(tcpBackend(clock, [1]), { deps: { clock, scheduler: clock } })
+  const server = await listenTcp(handler, { port: 0, host: '127.0.0.1' })
+  t.teardown(() => server.close())
+  const seen: string[] = []
+  handler.events.on('listener:error', (error) => seen.push((error as NodeJS.ErrnoException).code ?? '?'))
+  server.emit('error', Object.assign(new Error('accept ENFILE'), { code: 'ENFILE', syscall: 'accept' }))
+  t.same(seen, ['ENFILE'])
+  t.equal(server.listening, true)
+})
+
 t.test('listenTcp serves half-open clients (allowHalfOpen)', async (t) => {
   const clock = new FakeClock()
   const handler = createTcpHandler(tcpBackend(clock, [1]), { deps: { clock, scheduler: clock } })
