@@ -326,8 +326,30 @@ class Running implements RunningConfig {
     const address = server.address() as AddressInfo
     const bound: Bound = { key: bindKey(bind), bind, server, listener: { frontend: front.config.name, host: address.address, port: address.port } }
     front.bound.push(bound)
-    this.#notice(`listening frontend=${front.config.name} ${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`)
+    const where = `frontend=${front.config.name} ${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
+    this.#notice(`listening ${where}`)
+    server.on('error', this.#acceptAlert(where))
     return bound
+  }
+
+  /**
+   * Reports errors of a listening server (an accept that failed, e.g. EMFILE);
+   * the server keeps listening. At most one line a second per address, naming
+   * how many were left out, since a process out of descriptors fails every accept.
+   */
+  #acceptAlert(where: string): (error: Error) => void {
+    let last = -Infinity
+    let unreported = 0
+    return (error) => {
+      const now = this.#deps.clock.now()
+      if (now - last < 1_000) {
+        unreported++
+        return
+      }
+      last = now
+      this.#notice(`[ALERT] accept failed on ${where}: ${error.message}${unreported === 0 ? '' : ` (${unreported} more since the last report)`}`)
+      unreported = 0
+    }
   }
 
   /** Stops accepting on one address; its established connections finish. */

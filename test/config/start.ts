@@ -1,11 +1,12 @@
 import t, { type Test } from 'tap'
 import http from 'node:http'
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net'
+import { connect, createServer, Server, type AddressInfo, type Socket } from 'node:net'
 import { once } from 'node:events'
 import { checkConfig, startConfig, type RunningConfig, type StartOptions } from '../../lib/config/start.js'
 import type { FrontendConfig, SwitchyardConfig } from '../../lib/config/types.js'
 import { echo, send, upstream, until } from '../fixtures/http.js'
 import { client, collect, startServer } from '../fixtures/tcp.js'
+import { FakeClock } from '../fixtures/fake-clock.js'
 
 interface Started {
   readonly running: RunningConfig
@@ -380,5 +381,45 @@ t.test('IPv6 listeners are announced in brackets', async (t) => {
   const socket: Socket = connect({ host: '::1', port: run.port('v6') })
   await once(socket, 'connect')
   socket.destroy()
+  t.end()
+})
+
+t.test('a listener that fails to accept is reported (at most once a second per address) and keeps serving', async (t) => {
+  const s1 = await upstream(t, echo('s1'))
+  // The listening servers, caught as they bind: nothing public hands them out.
+  const servers: Server[] = []
+  const listen = Server.prototype.listen
+  Server.prototype.listen = function (this: Server, ...args: unknown[]) {
+    servers.push(this)
+    return listen.apply(this, args as never)
+  } as typeof listen
+  t.teardown(() => void (Server.prototype.listen = listen))
+  const clock = new FakeClock(5_000)
+  const run = await start(
+    t,
+    {
+      frontends: [http1('web', 'b'), { name: 'db', mode: 'tcp', bind: [{ host: '127.0.0.1', port: 0 }], defaultBackend: 'b' }],
+      backends: { b: { servers: { s1: { address: s1 } } } },
+    },
+    { deps: { clock } },
+  )
+  Server.prototype.listen = listen
+  t.equal(servers.length, 2)
+  const [web, db] = servers as [Server, Server]
+  const emfile = (): Error => Object.assign(new Error('accept EMFILE'), { code: 'EMFILE' })
+  web.emit('error', emfile())
+  web.emit('error', emfile())
+  clock.advance(999)
+  web.emit('error', emfile())
+  db.emit('error', emfile())
+  clock.advance(1)
+  web.emit('error', emfile())
+  const alerts = run.notices.filter((n) => n.startsWith('[ALERT]'))
+  t.same(alerts, [
+    `[ALERT] accept failed on frontend=web 127.0.0.1:${run.port('web')}: accept EMFILE`,
+    `[ALERT] accept failed on frontend=db 127.0.0.1:${run.port('db')}: accept EMFILE`,
+    `[ALERT] accept failed on frontend=web 127.0.0.1:${run.port('web')}: accept EMFILE (2 more since the last report)`,
+  ])
+  t.equal((await send(run.port('web'), { path: '/' })).headers['x-server'], 's1', 'still serving')
   t.end()
 })
